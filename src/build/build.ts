@@ -1,0 +1,211 @@
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { OFFLOAD_VERSION } from '../version.js';
+import { ensureWasmBindgen, runWasmBindgen } from './bindgen.js';
+import { cargoBuild } from './cargo.js';
+import { assertLibraryCrate, assertProgramCrate, readCrate, type CrateInfo } from './crate.js';
+import { fingerprint, sha256File } from './fingerprint.js';
+import { findLockfile, lockedWasmBindgenVersion } from './lockfile.js';
+import { readManifest, writeManifest, writePackageJson, type BuiltArtifact, type OffloadManifest } from './manifest.js';
+import { consoleReporter, type Reporter } from './progress.js';
+import { probeToolchain, requireRoute, type Route, type ToolchainProbe } from './toolchain.js';
+import { runWasmOpt, wasmOptVersion, type OptLevel } from './wasm-opt.js';
+import { assertWritableDir, cargoTargetDir } from './writable.js';
+
+
+export interface BuildOptions {
+  /** 'library': wasm-bindgen package (default). 'wasi': a wasm32-wasip1 program. */
+  target?: 'library' | 'wasi';
+  simd?: boolean;
+  optLevel?: OptLevel;
+  /** Defaults to <crate>/pkg, as with wasm-pack. */
+  outDir?: string;
+  targetDir?: string;
+  /** Rebuild even when nothing changed. */
+  force?: boolean;
+  reporter?: Reporter;
+}
+
+export interface BuildResult {
+  manifest: OffloadManifest;
+  pkgDir: string;
+  /** The (first) optimised .wasm. */
+  wasmPath: string;
+  gluePath?: string;
+  dtsPath?: string;
+  skipped: boolean;
+}
+
+function resultFor(pkgDir: string, manifest: OffloadManifest, skipped: boolean): BuildResult {
+  const first = manifest.artifacts[0];
+  return {
+    manifest,
+    pkgDir,
+    wasmPath: join(pkgDir, first ? first.wasm : ''),
+    gluePath: manifest.glue ? join(pkgDir, manifest.glue) : undefined,
+    dtsPath: manifest.types ? join(pkgDir, manifest.types) : undefined,
+    skipped,
+  };
+}
+
+/** The previous output is reusable when its inputs hash the same and its files are intact. */
+async function reusable(pkgDir: string, inputHash: string): Promise<OffloadManifest | undefined> {
+  const previous = await readManifest(pkgDir);
+  if (previous?.inputHash !== inputHash) return undefined;
+  for (const artifact of previous.artifacts) {
+    const hash = await sha256File(join(pkgDir, artifact.wasm)).catch(() => undefined);
+    if (hash !== artifact.sha256) return undefined;
+  }
+  for (const file of [previous.glue, previous.types]) {
+    if (file && !(await stat(join(pkgDir, file)).catch(() => undefined))) return undefined;
+  }
+  return previous;
+}
+
+/** Optimises `input` into `output` and describes the result. */
+async function optimise(name: string, input: string, output: string, simd: boolean, level: OptLevel): Promise<BuiltArtifact> {
+  const bytesBeforeOpt = (await stat(input)).size;
+  await runWasmOpt(input, output, { level, simd });
+  return {
+    name,
+    wasm: output.split('/').at(-1) ?? output,
+    bytesBeforeOpt,
+    bytesAfterOpt: (await stat(output)).size,
+    sha256: await sha256File(output),
+  };
+}
+
+/** Swaps the freshly written staging folder in for the old output in two renames. */
+async function publish(staging: string, pkgDir: string): Promise<void> {
+  const old = `${pkgDir}.old-${process.pid}`;
+  await rename(pkgDir, old).catch(() => undefined);
+  await rename(staging, pkgDir);
+  await rm(old, { recursive: true, force: true });
+}
+
+interface Plan {
+  crate: CrateInfo;
+  route: Route;
+  probe: ToolchainProbe;
+  pkgDir: string;
+  simd: boolean;
+  optLevel: OptLevel;
+  reporter: Reporter;
+  targetDir?: string;
+  settings: Record<string, unknown>;
+}
+
+async function buildLibrary(plan: Plan, staging: string): Promise<Omit<OffloadManifest, 'inputHash'>> {
+  const { crate, route, reporter } = plan;
+  const libName = crate.libName as string;
+  const [artifact] = await cargoBuild(
+    { manifestPath: crate.manifestPath, route, simd: plan.simd, targetDir: plan.targetDir, artifactKind: 'cdylib' },
+    reporter,
+  );
+  const lockfile = await findLockfile(crate.dir);
+  if (!artifact || !lockfile) throw new Error('cargo reported success without an artifact or a Cargo.lock');
+  const bindgenVersion = await lockedWasmBindgenVersion(lockfile);
+  const bindgen = await ensureWasmBindgen(bindgenVersion, plan.probe.hostCargo, reporter);
+  const bindStep = reporter.step(`wasm-bindgen ${bindgenVersion} --target web`);
+  await runWasmBindgen(bindgen, artifact.wasmPath, staging, libName);
+  bindStep.done();
+  const wasmFile = join(staging, `${libName}_bg.wasm`);
+  const optStep = reporter.step(`wasm-opt ${plan.optLevel === 'size' ? '-Oz' : '-O3'}`);
+  const built = await optimise(libName, wasmFile, `${wasmFile}.opt`, plan.simd, plan.optLevel);
+  await rename(`${wasmFile}.opt`, wasmFile);
+  built.wasm = `${libName}_bg.wasm`;
+  optStep.done(`${built.bytesBeforeOpt} → ${built.bytesAfterOpt} bytes`);
+  const types = `${libName}.d.ts`;
+  return {
+    schema: 1,
+    kind: 'library',
+    name: crate.name,
+    version: crate.version,
+    target: route.target,
+    artifacts: [built],
+    glue: `${libName}.js`,
+    types,
+    // TypeScript's parser takes ~300 ms to load, so only a real build pays for it.
+    exports: (await import('./dts.js')).exportsFromDts(await readFile(join(staging, types), 'utf8'), types),
+    options: { simd: plan.simd, optLevel: plan.optLevel },
+    toolchain: {
+      route: route.kind,
+      rustc: route.rustcVersion,
+      wasmBindgen: bindgenVersion,
+      wasmOpt: await wasmOptVersion(),
+      offload: OFFLOAD_VERSION,
+    },
+  };
+}
+
+async function buildProgram(plan: Plan, staging: string): Promise<Omit<OffloadManifest, 'inputHash'>> {
+  const { crate, route, reporter } = plan;
+  const binaries = await cargoBuild(
+    { manifestPath: crate.manifestPath, route, simd: plan.simd, targetDir: plan.targetDir, artifactKind: 'bin' },
+    reporter,
+  );
+  const optStep = reporter.step(`wasm-opt ${plan.optLevel === 'size' ? '-Oz' : '-O3'} (${binaries.length} programs)`);
+  const artifacts: BuiltArtifact[] = [];
+  for (const binary of binaries) {
+    artifacts.push(await optimise(binary.name, binary.wasmPath, join(staging, `${binary.name}.wasm`), plan.simd, plan.optLevel));
+  }
+  optStep.done(artifacts.map((a) => `${a.name}: ${a.bytesBeforeOpt} → ${a.bytesAfterOpt} bytes`).join(', '));
+  return {
+    schema: 1,
+    kind: 'program',
+    name: crate.name,
+    version: crate.version,
+    target: route.target,
+    artifacts,
+    options: { simd: plan.simd, optLevel: plan.optLevel },
+    toolchain: { route: route.kind, rustc: route.rustcVersion, wasmOpt: await wasmOptVersion(), offload: OFFLOAD_VERSION },
+  };
+}
+
+/** Builds a crate into wasm-pack's `pkg/` layout plus offload.json; skips when nothing changed. */
+export async function buildPackage(crateDir: string, options: BuildOptions = {}): Promise<BuildResult> {
+  const reporter = options.reporter ?? consoleReporter();
+  const kind = options.target ?? 'library';
+  const crate = await readCrate(crateDir);
+  if (kind === 'library') assertLibraryCrate(crate);
+  else assertProgramCrate(crate);
+  const pkgDir = resolve(options.outDir ?? join(crate.dir, 'pkg'));
+  const probe = await probeToolchain();
+  const route = await requireRoute(kind === 'library' ? 'wasm32-unknown-unknown' : 'wasm32-wasip1', probe);
+  const simd = options.simd ?? true;
+  const optLevel = options.optLevel ?? 'speed';
+  const settings = { kind, simd, optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
+  const hashInputs = async () =>
+    fingerprint(crate.dir, { lockfile: await findLockfile(crate.dir), outDir: pkgDir, settings });
+
+  if (!options.force) {
+    const previous = await reusable(pkgDir, await hashInputs());
+    if (previous) {
+      reporter.info(`✓ ${crate.name} is up to date (${pkgDir}); --force rebuilds`);
+      return resultFor(pkgDir, previous, true);
+    }
+  }
+
+  const fix = 'Choose a writable folder with --out-dir / --target-dir (or CARGO_TARGET_DIR).';
+  await assertWritableDir(join(pkgDir, '..'), 'output folder', fix);
+  const targetDir = await cargoTargetDir(route.cargo, crate.manifestPath, options.targetDir);
+  await assertWritableDir(targetDir, 'cargo target folder', fix);
+
+  const staging = `${pkgDir}.staging-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    const plan: Plan = { crate, route, probe, pkgDir, simd, optLevel, reporter, targetDir, settings };
+    const built = kind === 'library' ? await buildLibrary(plan, staging) : await buildProgram(plan, staging);
+    // Hash after cargo ran: the first build writes Cargo.lock, which is an input from then on.
+    const manifest: OffloadManifest = { ...built, inputHash: await hashInputs() };
+    await writeManifest(staging, manifest);
+    await writePackageJson(staging, manifest);
+    await publish(staging, pkgDir);
+    reporter.info(`✓ built ${crate.name} → ${pkgDir}`);
+    return resultFor(pkgDir, manifest, false);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+

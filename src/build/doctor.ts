@@ -1,0 +1,106 @@
+import { cachedWasmBindgenVersions } from './bindgen.js';
+import { DEBIAN_PACKAGES, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe } from './toolchain.js';
+import { wasmOptVersion } from './wasm-opt.js';
+
+export interface DoctorRow {
+  item: string;
+  ok: boolean;
+  /** Not needed to build libraries; shown so users know what else is available. */
+  optional?: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  rows: DoctorRow[];
+  /** True when `offload build` can work on this machine. */
+  canBuild: boolean;
+}
+
+/** Other subsystems (e.g. WasmEdge) add their rows here, so doctor stays one table. */
+export type DoctorCheck = () => Promise<DoctorRow>;
+
+function debianDetail(probe: ToolchainProbe): { ok: boolean; detail: string } {
+  const d = probe.debian;
+  const missing = [
+    !d.rustcVersion && 'rustc-web',
+    !d.cargo && 'cargo-web',
+    !d.stdSource && 'rust-web-src',
+    !d.linker && 'lld',
+    !d.wasiLibc && 'wasi-libc',
+  ].filter(Boolean);
+  if (missing.length === 0) return { ok: true, detail: `${d.rustcVersion} with std source, lld, wasi-libc (${d.prefix})` };
+  return { ok: false, detail: `missing: ${missing.join(', ')}` };
+}
+
+export async function runDoctor(extraChecks: DoctorCheck[] = []): Promise<DoctorReport> {
+  const probe = await probeToolchain();
+  const rows: DoctorRow[] = [];
+  rows.push({ item: 'node', ok: true, detail: process.version });
+  rows.push({
+    item: 'rustup route',
+    ok: probe.rustup.targets.length > 0,
+    optional: true,
+    detail: probe.rustup.version
+      ? `${probe.rustup.rustcVersion ?? 'rustc ?'}; wasm targets: ${probe.rustup.targets.join(', ') || 'none'}`
+      : 'rustup not found',
+    fix: probe.rustup.version ? `rustup target add ${WASM_TARGETS.join(' ')}` : undefined,
+  });
+  const debian = debianDetail(probe);
+  rows.push({
+    item: 'Debian rustc-web route',
+    ok: debian.ok,
+    optional: true,
+    detail: debian.detail,
+    fix: debian.ok ? undefined : `apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`,
+  });
+  for (const target of WASM_TARGETS) {
+    const route = routeFor(probe, target);
+    rows.push({
+      item: `target ${target}`,
+      ok: Boolean(route),
+      // Libraries need the first target; programs (offload build --target wasi) the second.
+      optional: target === 'wasm32-wasip1',
+      detail: route ? `via ${route.kind} (${route.rustcVersion})` : 'no route can build it',
+      fix: route ? undefined : 'offload setup',
+    });
+  }
+  rows.push({
+    item: 'host cargo',
+    ok: Boolean(probe.hostCargo),
+    detail: probe.hostCargo ? `${probe.hostCargo} (installs wasm-bindgen-cli)` : 'not found',
+    fix: probe.hostCargo ? undefined : 'offload setup',
+  });
+  const bindgens = await cachedWasmBindgenVersions();
+  rows.push({
+    item: 'wasm-bindgen-cli',
+    ok: true,
+    detail: bindgens.length ? `cached: ${bindgens.join(', ')}` : 'none cached yet; installed on demand by offload build',
+  });
+  const wasmOpt = await wasmOptVersion();
+  rows.push({
+    item: 'wasm-opt',
+    ok: Boolean(wasmOpt),
+    detail: wasmOpt ?? 'the binaryen npm package is missing',
+    fix: wasmOpt ? undefined : 'npm install',
+  });
+  for (const check of extraChecks) rows.push(await check());
+  const canBuild = rows.every((row) => row.ok || row.optional);
+  return { rows, canBuild };
+}
+
+/** A fixed-width table; plain text so it reads the same in CI logs and terminals. */
+export function formatDoctor(report: DoctorReport): string {
+  const mark = (row: DoctorRow) => (row.ok ? 'ok' : row.optional ? '--' : 'MISSING');
+  const widths = [
+    Math.max(...report.rows.map((r) => r.item.length)),
+    Math.max(...report.rows.map((r) => mark(r).length)),
+  ] as const;
+  const lines = report.rows.map((row) => {
+    const fix = !row.ok && row.fix ? `  → run: ${row.fix}` : '';
+    return `${row.item.padEnd(widths[0])}  ${mark(row).padEnd(widths[1])}  ${row.detail}${fix}`;
+  });
+  lines.push('');
+  lines.push(report.canBuild ? 'offload build can work on this machine.' : 'offload build cannot work yet: run `offload setup`.');
+  return lines.join('\n');
+}

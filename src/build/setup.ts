@@ -1,0 +1,70 @@
+import { exec } from './exec.js';
+import { InstallError, ToolchainMissingError } from './errors.js';
+import type { Reporter } from './progress.js';
+import { DEBIAN_PACKAGES, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe, type WasmTarget } from './toolchain.js';
+
+function missingTargets(probe: ToolchainProbe): WasmTarget[] {
+  return WASM_TARGETS.filter((target) => !routeFor(probe, target));
+}
+
+async function tryRustup(targets: WasmTarget[], reporter: Reporter): Promise<void> {
+  const step = reporter.step(`rustup target add ${targets.join(' ')}`);
+  // rustup needs its own download host; offline it fails within seconds, and then the
+  // Debian route below takes over.
+  const result = await exec('rustup', ['target', 'add', ...targets], { stderr: 'inherit', timeoutMs: 300_000 });
+  if (result.code === 0) step.done();
+  else step.fail('rustup could not download the targets; trying Debian packages');
+}
+
+async function aptInstall(reporter: Reporter): Promise<void> {
+  const args = ['install', '-y', '--no-install-recommends', ...DEBIAN_PACKAGES];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const step = reporter.step(`apt-get ${args.join(' ')}`);
+  let result = await exec('apt-get', args, { stderr: 'inherit', env });
+  if (result.code !== 0) {
+    // A fresh machine has empty package lists; refresh them once and try again.
+    reporter.info('  apt-get install failed; running apt-get update and trying once more');
+    await exec('apt-get', ['update'], { stderr: 'inherit', env });
+    result = await exec('apt-get', args, { stderr: 'inherit', env });
+  }
+  if (result.code !== 0) {
+    step.fail(`exit code ${result.code}`);
+    throw new InstallError(`apt-get could not install ${DEBIAN_PACKAGES.join(' ')} (its messages are above).`);
+  }
+  step.done();
+}
+
+/**
+ * Makes both wasm targets buildable, by whichever route this machine allows. Quick and silent
+ * but for one line when everything is already there.
+ */
+export async function runSetup(reporter: Reporter): Promise<void> {
+  let probe = await probeToolchain();
+  let missing = missingTargets(probe);
+  if (missing.length === 0 && probe.hostCargo) {
+    const routes = WASM_TARGETS.map((t) => `${t} via ${routeFor(probe, t)?.kind}`).join(', ');
+    reporter.info(`✓ Rust toolchain ready: ${routes}`);
+    return;
+  }
+  if (probe.rustup.version) {
+    await tryRustup(missing, reporter);
+    probe = await probeToolchain();
+    missing = missingTargets(probe);
+    if (missing.length === 0) return;
+  }
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = (await exec('apt-get', ['--version'])).code === 0;
+  if (!hasApt || !isRoot) {
+    const command = hasApt
+      ? `sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`
+      : `rustup target add ${missing.join(' ')}  (install rustup first)`;
+    throw new ToolchainMissingError(`Cannot build for ${missing.join(', ')} yet. Run:\n  ${command}\nthen \`offload doctor\`.`);
+  }
+  await aptInstall(reporter);
+  probe = await probeToolchain();
+  missing = missingTargets(probe);
+  if (missing.length > 0) {
+    throw new ToolchainMissingError(`After installing, ${missing.join(', ')} still cannot be built; see \`offload doctor\`.`);
+  }
+  reporter.info('✓ Rust toolchain ready (Debian rustc-web route)');
+}

@@ -1,0 +1,32 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { exec, firstLine } from './exec.js';
+import { CompileError } from './errors.js';
+
+export type OptLevel = 'speed' | 'size';
+
+/** wasm-opt from the binaryen npm package: pinned with offload, no system install needed. */
+export function wasmOptPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('binaryen/package.json')), 'bin', 'wasm-opt');
+}
+
+export async function wasmOptVersion(): Promise<string | undefined> {
+  return firstLine(process.execPath, [wasmOptPath(), '--version']);
+}
+
+/**
+ * The features rustc emits by default for wasm targets, plus SIMD when asked. Naming them
+ * keeps validation independent of whether the target_features section survived wasm-bindgen.
+ */
+function featureFlags(simd: boolean): string[] {
+  const features = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontrapping-float-to-int', 'reference-types', 'multivalue'];
+  if (simd) features.push('simd');
+  return features.map((feature) => `--enable-${feature}`);
+}
+
+export async function runWasmOpt(input: string, output: string, options: { level: OptLevel; simd: boolean }): Promise<void> {
+  const level = options.level === 'size' ? '-Oz' : '-O3';
+  const result = await exec(process.execPath, [wasmOptPath(), level, ...featureFlags(options.simd), input, '-o', output]);
+  if (result.code !== 0) throw new CompileError(`wasm-opt failed on ${input}:\n${result.stderr.trim()}`);
+}

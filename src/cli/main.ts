@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { OFFLOAD_VERSION } from '../version.js';
+import { registerBuildCommands } from './build-commands.js';
+import { reportError } from './report-error.js';
+
+const program = new Command('offload')
+  .description('Rust compiled to WebAssembly, called from Node.js: typed, pooled, sandboxed, served')
+  .version(OFFLOAD_VERSION);
+
+registerBuildCommands(program, []);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.exitCode = reportError(error);
+});

@@ -1,0 +1,7 @@
+// The public API of offload, and nothing else.
+export { OffloadError } from './errors.js';
+export { buildPackage, type BuildOptions, type BuildResult } from './build/build.js';
+export type { OffloadManifest, BuiltArtifact } from './build/manifest.js';
+export type { Export, ExportedFunction, ExportedClass, ExportedParam } from './build/dts.js';
+export { runDoctor, type DoctorReport, type DoctorRow } from './build/doctor.js';
+export * from './build/errors.js';

@@ -1,0 +1,90 @@
+// Per-function counters and latency histograms, plus pool gauges. Kept apart from the pool so
+// the pool only reports events and the HTTP server only reads snapshots.
+
+import type { OffloadErrorCode } from './errors.js';
+import { Histogram, type HistogramSnapshot } from './histogram.js';
+
+export interface FunctionMetrics {
+  calls: number;
+  succeeded: number;
+  failed: number;
+  /** Failed calls by error code. */
+  errors: Partial<Record<OffloadErrorCode, number>>;
+  /** Time from the call to the moment a worker started it. */
+  queueWait: HistogramSnapshot;
+  /** Time the worker spent running it (measured inside the worker). */
+  run: HistogramSnapshot;
+}
+
+export interface PoolMetrics {
+  mode: 'pool' | 'inline';
+  /** Calls accepted but not yet started. */
+  queueDepth: number;
+  /** Calls running now. */
+  running: number;
+  threads: number;
+  busyThreads: number;
+  /** Share of thread time spent running calls since load(), 0..1. */
+  utilization: number;
+  workersStarted: number;
+  workersReplaced: number;
+  /** Objects (class instances) alive in the instances. */
+  liveObjects: number;
+}
+
+export interface MetricsSnapshot extends PoolMetrics {
+  functions: Record<string, FunctionMetrics>;
+}
+
+class FunctionStats {
+  calls = 0;
+  succeeded = 0;
+  failed = 0;
+  errors: Partial<Record<OffloadErrorCode, number>> = {};
+  queueWait = new Histogram();
+  run = new Histogram();
+}
+
+export class Metrics {
+  readonly #functions = new Map<string, FunctionStats>();
+
+  #stats(fn: string): FunctionStats {
+    let stats = this.#functions.get(fn);
+    if (!stats) {
+      stats = new FunctionStats();
+      this.#functions.set(fn, stats);
+    }
+    return stats;
+  }
+
+  started(fn: string, queueWaitMs: number): void {
+    this.#stats(fn).queueWait.record(queueWaitMs);
+  }
+
+  finished(fn: string, runMs: number | undefined, errorCode?: OffloadErrorCode): void {
+    const stats = this.#stats(fn);
+    stats.calls++;
+    if (runMs !== undefined) stats.run.record(runMs);
+    if (errorCode === undefined) {
+      stats.succeeded++;
+    } else {
+      stats.failed++;
+      stats.errors[errorCode] = (stats.errors[errorCode] ?? 0) + 1;
+    }
+  }
+
+  snapshot(pool: PoolMetrics): MetricsSnapshot {
+    const functions: Record<string, FunctionMetrics> = {};
+    for (const [name, s] of this.#functions) {
+      functions[name] = {
+        calls: s.calls,
+        succeeded: s.succeeded,
+        failed: s.failed,
+        errors: { ...s.errors },
+        queueWait: s.queueWait.snapshot(),
+        run: s.run.snapshot(),
+      };
+    }
+    return { ...pool, functions };
+  }
+}
