@@ -1,0 +1,54 @@
+// Build options and toolchain pinning that users rely on: SIMD on/off, and a crate locked to
+// a wasm-bindgen other than the newest, which needs the CLI of exactly that version.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { OffloadManifest } from '../src/build/manifest.js';
+import { copyCrate, loadGlue, repoRoot, runCli, tempDir } from './helpers/cli.js';
+
+let root: { path: string; remove: () => Promise<void> };
+before(async () => {
+  root = await tempDir('options');
+});
+after(() => root.remove());
+
+describe('SIMD128', () => {
+  it('is on by default and off with --no-simd', async () => {
+    const crate = join(root.path, 'simd');
+    await copyCrate(join(repoRoot, 'test', 'fixtures', 'build-simd'), crate);
+    type Simd = { simd_enabled: () => boolean; add4: (a: Float32Array, b: Float32Array) => Float32Array };
+
+    const on = await runCli(['build', crate]);
+    assert.equal(on.code, 0, on.stderr);
+    const withSimd = await loadGlue<Simd>(join(crate, 'pkg'), 'build_simd', 'on');
+    assert.equal(withSimd.simd_enabled(), true);
+    assert.deepEqual([...withSimd.add4(new Float32Array([1, 2, 3, 4]), new Float32Array([10, 20, 30, 40]))], [11, 22, 33, 44]);
+
+    // Its own target folder: std compiled without SIMD must not evict the shared SIMD build.
+    const off = await runCli(['build', crate, '--no-simd', '--target-dir', join(root.path, 'target-nosimd')]);
+    assert.equal(off.code, 0, off.stderr);
+    const withoutSimd = await loadGlue<Simd>(join(crate, 'pkg'), 'build_simd', 'off');
+    assert.equal(withoutSimd.simd_enabled(), false);
+    assert.deepEqual([...withoutSimd.add4(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 1, 1, 1]))], [2, 3, 4, 5]);
+    const manifest = JSON.parse(await readFile(join(crate, 'pkg', 'offload.json'), 'utf8')) as OffloadManifest;
+    assert.equal(manifest.options.simd, false);
+  });
+});
+
+describe('a crate pinned to another wasm-bindgen version', () => {
+  it('gets the matching wasm-bindgen-cli installed and used', async () => {
+    const crate = join(root.path, 'pinned');
+    await copyCrate(join(repoRoot, 'test', 'fixtures', 'build-pinned'), crate);
+    const result = await runCli(['build', crate]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /wasm-bindgen 0\.2\.100 --target web/);
+    const manifest = JSON.parse(await readFile(join(crate, 'pkg', 'offload.json'), 'utf8')) as OffloadManifest;
+    assert.equal(manifest.toolchain.wasmBindgen, '0.2.100');
+    const glue = await loadGlue<{ triple: (x: number) => number }>(join(crate, 'pkg'), 'build_pinned');
+    assert.equal(glue.triple(14), 42);
+
+    const doctor = await runCli(['doctor']);
+    assert.match(doctor.stdout, /wasm-bindgen-cli\s+ok\s+cached: .*0\.2\.100/);
+  });
+});
