@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { NoWasmBindgenError, NotACrateError, NotCdylibError, WrongCrateKindError } from './errors.js';
@@ -70,7 +70,15 @@ export async function readCrate(crateDir: string): Promise<CrateInfo> {
   const hasLib = Boolean(lib) || (await exists(join(dir, 'src', 'lib.rs')));
   const bins = Array.isArray(manifest.bin) ? manifest.bin.map(asTable) : [];
   const binNames = bins.map((bin) => (typeof bin?.name === 'string' ? bin.name : pkg.name as string));
-  if (binNames.length === 0 && (await exists(join(dir, 'src', 'main.rs')))) binNames.push(pkg.name);
+  if (manifest.package && asTable(manifest.package)?.autobins !== false) {
+    // Cargo's auto-discovery: src/main.rs, src/bin/<name>.rs and src/bin/<name>/main.rs.
+    if (await exists(join(dir, 'src', 'main.rs'))) binNames.push(pkg.name);
+    for (const entry of await readdir(join(dir, 'src', 'bin'), { withFileTypes: true }).catch(() => [])) {
+      if (entry.isFile() && entry.name.endsWith('.rs')) binNames.push(entry.name.slice(0, -3));
+      else if (entry.isDirectory() && (await exists(join(dir, 'src', 'bin', entry.name, 'main.rs')))) binNames.push(entry.name);
+    }
+  }
+  const uniqueBins = [...new Set(binNames)];
   const crateTypes = Array.isArray(lib?.['crate-type']) ? (lib['crate-type'] as unknown[]).map(String) : [];
   const libName = hasLib ? (typeof lib?.name === 'string' ? lib.name : pkg.name).replaceAll('-', '_') : undefined;
   return {
@@ -79,7 +87,7 @@ export async function readCrate(crateDir: string): Promise<CrateInfo> {
     name: pkg.name,
     version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
     libName,
-    binNames,
+    binNames: uniqueBins,
     crateTypes,
     hasWasmBindgen: dependsOnWasmBindgen(manifest),
   };

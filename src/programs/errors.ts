@@ -3,19 +3,15 @@
  * without parsing messages; messages say what to do next.
  */
 
+import { OffloadError } from '../errors.js';
+
 export interface ProgramOutput {
   stdout: Buffer;
   stderr: Buffer;
 }
 
-export class OffloadProgramError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+/** The base of every error runProgram throws; an OffloadError like all of offload's. */
+export class OffloadProgramError extends OffloadError {}
 
 /** The program ran longer than `timeoutMs`; its worker or process was killed. */
 export class ProgramTimeoutError extends OffloadProgramError {

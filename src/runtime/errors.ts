@@ -1,6 +1,8 @@
 // Every failure a caller can see is one of these classes, with a stable `code` to branch on
 // and a message that ends with what to do next. Codes never change once published.
 
+import { OffloadError } from '../errors.js';
+
 export type OffloadErrorCode =
   | 'ERR_OFFLOAD_TIMEOUT'
   | 'ERR_OFFLOAD_TRAP'
@@ -14,20 +16,21 @@ export type OffloadErrorCode =
   | 'ERR_OFFLOAD_WORKER_CRASHED'
   | 'ERR_OFFLOAD_LOAD';
 
-export class OffloadError extends Error {
-  readonly code: OffloadErrorCode;
+export { OffloadError };
+
+/** The base of every error a call into a loaded package can end with. */
+export class OffloadCallError extends OffloadError {
+  declare readonly code: OffloadErrorCode;
   /** The exported function (or `Class.method`) the call was for, when there was one. */
   readonly function: string | undefined;
 
   constructor(code: OffloadErrorCode, message: string, options?: { cause?: unknown; function?: string }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.function = options?.function;
-    this.name = new.target.name;
   }
 }
 
-export class OffloadTimeoutError extends OffloadError {
+export class OffloadTimeoutError extends OffloadCallError {
   readonly timeoutMs: number;
   constructor(fn: string, timeoutMs: number) {
     super(
@@ -43,7 +46,7 @@ export class OffloadTimeoutError extends OffloadError {
 /** What kind of trap ended the instance. */
 export type TrapKind = 'panic' | 'stack_overflow' | 'memory_access' | 'unreachable' | 'other';
 
-export class OffloadTrapError extends OffloadError {
+export class OffloadTrapError extends OffloadCallError {
   readonly kind: TrapKind;
   /** The Rust panic message (without location), when the guest reported one. */
   readonly panicMessage: string | undefined;
@@ -60,7 +63,7 @@ export class OffloadTrapError extends OffloadError {
   }
 }
 
-export class OffloadMemoryError extends OffloadError {
+export class OffloadMemoryError extends OffloadCallError {
   readonly limitBytes: number | undefined;
   readonly usedBytes: number | undefined;
   constructor(fn: string, detail: string, extra: { limitBytes?: number; usedBytes?: number; cause?: unknown }) {
@@ -73,7 +76,7 @@ export class OffloadMemoryError extends OffloadError {
   }
 }
 
-export class OffloadQueueFullError extends OffloadError {
+export class OffloadQueueFullError extends OffloadCallError {
   constructor(fn: string, maxQueue: number) {
     super(
       'ERR_OFFLOAD_QUEUE_FULL',
@@ -84,7 +87,7 @@ export class OffloadQueueFullError extends OffloadError {
   }
 }
 
-export class OffloadClosedError extends OffloadError {
+export class OffloadClosedError extends OffloadCallError {
   constructor(fn: string | undefined, detail = 'the package was closed') {
     super('ERR_OFFLOAD_CLOSED', `${fn ?? 'call'} was not run: ${detail}. Call load() again to get a new handle.`, {
       ...(fn === undefined ? {} : { function: fn }),
@@ -92,20 +95,20 @@ export class OffloadClosedError extends OffloadError {
   }
 }
 
-export class OffloadBadArgumentError extends OffloadError {
+export class OffloadBadArgumentError extends OffloadCallError {
   constructor(message: string, options?: { cause?: unknown; function?: string }) {
     super('ERR_OFFLOAD_BAD_ARGUMENT', message, options);
   }
 }
 
 /** The guest returned `Err(...)` (or the glue threw): the instance is healthy and kept. */
-export class OffloadGuestError extends OffloadError {
+export class OffloadGuestError extends OffloadCallError {
   constructor(fn: string, message: string, cause: unknown) {
     super('ERR_OFFLOAD_GUEST_ERROR', `${fn} failed: ${message}`, { function: fn, cause });
   }
 }
 
-export class OffloadResultTooLargeError extends OffloadError {
+export class OffloadResultTooLargeError extends OffloadCallError {
   readonly sizeBytes: number;
   readonly limitBytes: number;
   constructor(fn: string, sizeBytes: number, limitBytes: number) {
@@ -120,7 +123,7 @@ export class OffloadResultTooLargeError extends OffloadError {
   }
 }
 
-export class OffloadInstanceLostError extends OffloadError {
+export class OffloadInstanceLostError extends OffloadCallError {
   constructor(fn: string, why: string) {
     super(
       'ERR_OFFLOAD_INSTANCE_LOST',
@@ -131,7 +134,7 @@ export class OffloadInstanceLostError extends OffloadError {
   }
 }
 
-export class OffloadWorkerCrashedError extends OffloadError {
+export class OffloadWorkerCrashedError extends OffloadCallError {
   constructor(fn: string, cause: unknown) {
     super(
       'ERR_OFFLOAD_WORKER_CRASHED',
@@ -142,7 +145,7 @@ export class OffloadWorkerCrashedError extends OffloadError {
   }
 }
 
-export class OffloadLoadError extends OffloadError {
+export class OffloadLoadError extends OffloadCallError {
   constructor(message: string, cause?: unknown) {
     super('ERR_OFFLOAD_LOAD', message, cause === undefined ? undefined : { cause });
   }

@@ -93,8 +93,8 @@ export function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number | und
 }
 
 async function compile(pkg: ResolvedPackage, maxPages: number | undefined): Promise<CompiledPackage> {
-  let bytes: Uint8Array = await readFile(pkg.wasmPath);
-  if (maxPages !== undefined) bytes = limitMemory(bytes, maxPages);
+  let bytes: Uint8Array<ArrayBuffer> = new Uint8Array(await readFile(pkg.wasmPath));
+  if (maxPages !== undefined) bytes = limitMemory(bytes, maxPages) as Uint8Array<ArrayBuffer>;
   const limits = readMemoryLimits(bytes);
   let module: WebAssembly.Module;
   try {

@@ -3,7 +3,7 @@
 // it is missing, the manual recipe from DESIGN.md. Results are cached per process and on disk
 // (pkg newer than every source file), because the machine is shared and std takes a while.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,7 +21,7 @@ export interface BuiltFixture {
 
 type BuildPackage = (
   crateDir: string,
-  options?: { simd?: boolean; optLevel?: 'speed' | 'size'; log?: (line: string) => void },
+  options?: { simd?: boolean; optLevel?: 'speed' | 'size'; log?: (line: string) => void; targetDir?: string },
 ) => Promise<BuiltFixture & { skipped: boolean }>;
 
 export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -45,9 +45,7 @@ export function buildFixture(crateDir: string): Promise<BuiltFixture> {
 async function build(crateDir: string): Promise<BuiltFixture> {
   const buildPackage = await findBuildPackage();
   if (buildPackage) {
-    process.env.CARGO_TARGET_DIR ??= sharedTargetDir;
-    const built = await buildPackage(crateDir, { simd: true });
-    return built;
+    return buildPackage(crateDir, { simd: true, targetDir: sharedTargetDir });
   }
   return buildByHand(crateDir);
 }
@@ -65,19 +63,10 @@ async function findBuildPackage(): Promise<BuildPackage | undefined> {
 
 function crateName(crateDir: string): string {
   // The fixtures use plain `name = "..."` lines; a full TOML parse is not needed here.
-  const manifest = require_text(path.join(crateDir, 'Cargo.toml'));
+  const manifest = readFileSync(path.join(crateDir, 'Cargo.toml'), 'utf8');
   const match = /^name\s*=\s*"([^"]+)"/m.exec(manifest);
   if (!match?.[1]) throw new Error(`no package name in ${crateDir}/Cargo.toml`);
   return match[1].replaceAll('-', '_');
-}
-
-function require_text(file: string): string {
-  return readFileSyncUtf8(file);
-}
-
-import { readFileSync } from 'node:fs';
-function readFileSyncUtf8(file: string): string {
-  return readFileSync(file, 'utf8');
 }
 
 function newestSourceMtime(crateDir: string): number {

@@ -1,0 +1,132 @@
+// Runtime benchmark (not a test): one run, side by side, for a trivial call and ~1/10/100 ms
+// kernels: the glue called directly on the main thread, offload inline, offload pool, and
+// Piscina running the same glue. Then multi-thread throughput and fresh-instance cost.
+//
+//   node --import tsx bench/runtime.ts
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { load, type Offloaded } from '../src/runtime/index.js';
+import { GuestInstance } from '../src/runtime/guest.js';
+import { compilePackage, resolvePackage } from '../src/runtime/module-cache.js';
+import { buildFixture } from '../test/helpers/build-fixture.js';
+
+type Basic = typeof import('../test/fixtures/runtime-basic/pkg/runtime_basic.js');
+
+const fixture = await buildFixture('runtime-basic');
+const compiled = await compilePackage(resolvePackage(fixture.gluePath), undefined);
+const glueUrl = pathToFileURL(fixture.gluePath).href;
+const direct = (await import(glueUrl)) as Basic;
+direct.initSync({ module: compiled.module });
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+
+// Calibrate the kernel on this machine: rounds per millisecond.
+direct.work(1_000_000);
+const probeRounds = 20_000_000;
+const t0 = performance.now();
+direct.work(probeRounds);
+const roundsPerMs = probeRounds / (performance.now() - t0);
+const kernels = [
+  { label: 'trivial (noop)', rounds: 0, samples: 3000 },
+  { label: 'kernel ~1 ms', rounds: Math.round(roundsPerMs), samples: 300 },
+  { label: 'kernel ~10 ms', rounds: Math.round(roundsPerMs * 10), samples: 40 },
+  { label: 'kernel ~100 ms', rounds: Math.round(roundsPerMs * 100), samples: 8 },
+];
+
+// Piscina runs the same glue, initialised from the same compiled module.
+const cacheDir = new URL('./.cache/', import.meta.url);
+mkdirSync(cacheDir, { recursive: true });
+const piscinaWorker = new URL('piscina-worker.mjs', cacheDir);
+writeFileSync(piscinaWorker, [
+  "import { workerData } from 'node:worker_threads';",
+  'const glue = await import(workerData.glueUrl);',
+  'glue.initSync({ module: workerData.module });',
+  'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
+].join('\n'));
+
+const threads = availableParallelism();
+const piscina1 = new Piscina({ filename: piscinaWorker.href, minThreads: 1, maxThreads: 1, workerData: { glueUrl, module: compiled.module } });
+const inline = await load<Basic>(fixture.pkgDir, { mode: 'inline' });
+const pool1 = await load<Basic>(fixture.pkgDir, { threads: 1 });
+
+const call = (api: Offloaded<Basic>, rounds: number): Promise<unknown> => (rounds === 0 ? api.noop() : api.work(rounds));
+const contenders: [string, (rounds: number) => unknown][] = [
+  ['direct (main thread)', (r) => (r === 0 ? direct.noop() : direct.work(r))],
+  ['offload inline', (r) => call(inline, r)],
+  ['offload pool', (r) => call(pool1, r)],
+  ['piscina', (r) => piscina1.run(r)],
+];
+
+async function measure(fn: (rounds: number) => unknown, rounds: number, samples: number): Promise<number> {
+  for (let i = 0; i < Math.min(50, samples); i++) await fn(rounds); // warm up
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now();
+    await fn(rounds);
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+const fmt = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
+console.log(`machine: ${threads} cores, node ${process.version}; kernel: ${Math.round(roundsPerMs)} rounds/ms`);
+console.log('\nSequential latency, median per call (one thread each):');
+console.log(['', ...contenders.map(([n]) => n)].map((c) => c.padEnd(22)).join(''));
+const results = new Map<string, number[]>();
+for (const kernel of kernels) {
+  const row: number[] = [];
+  for (const [, fn] of contenders) row.push(await measure(fn, kernel.rounds, kernel.samples));
+  results.set(kernel.label, row);
+  console.log([kernel.label, ...row.map(fmt)].map((c) => c.padEnd(22)).join(''));
+}
+const trivial = results.get('trivial (noop)')!;
+const [directMs, inlineMs, poolMs, piscinaMs] = trivial as [number, number, number, number];
+const poolOverhead = poolMs - directMs;
+const piscinaOverhead = piscinaMs - directMs;
+console.log('\nRound-trip overhead (trivial call, minus direct):');
+console.log(`  offload inline ${fmt(inlineMs - directMs)}, offload pool ${fmt(poolOverhead)}, piscina ${fmt(piscinaOverhead)}`);
+// The floor under any worker pool: a bare postMessage ping-pong with an idle worker.
+const echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", { eval: true });
+const ping = (): Promise<unknown> => new Promise((resolve) => { echo.once('message', resolve); echo.postMessage(0); });
+const floorMs = await measure(ping, 0, 3000);
+await echo.terminate();
+console.log(`  bare postMessage round trip (the floor for any pool): ${fmt(floorMs)}`);
+console.log(`  pool / piscina overhead ratio: ${(poolOverhead / piscinaOverhead).toFixed(2)} (goal <= 1, aim 0.5)`);
+for (const kernel of kernels.slice(1)) {
+  const [d, , p, q] = results.get(kernel.label) as [number, number, number, number];
+  console.log(`  ${kernel.label}: pool/direct ${(p / d).toFixed(3)}, piscina/direct ${(q / d).toFixed(3)}`);
+}
+
+// Throughput for the 10 ms kernel: N threads against one.
+const tenMs = kernels[2]!.rounds;
+async function throughput(api: Offloaded<Basic>, calls: number): Promise<number> {
+  await Promise.all(Array.from({ length: threads * 2 }, () => api.work(tenMs))); // start every thread
+  const start = performance.now();
+  await Promise.all(Array.from({ length: calls }, () => api.work(tenMs)));
+  return calls / ((performance.now() - start) / 1000);
+}
+const poolN = await load<Basic>(fixture.pkgDir, { threads });
+const one = await throughput(pool1, 60);
+const many = await throughput(poolN, 60 * threads);
+console.log(`\nThroughput, 10 ms kernel: 1 thread ${one.toFixed(1)} calls/s, ${threads} threads ${many.toFixed(1)} calls/s`);
+console.log(`  scaling ${(many / (threads * one)).toFixed(2)} x N x one thread (goal >= 0.8; the machine is shared, so this is a floor)`);
+
+// A fresh instance from the compiled module: what a worker does at start and after a trap.
+const instanceTimes: number[] = [];
+for (let generation = 1; generation <= 40; generation++) {
+  const instance = await GuestInstance.create(
+    { glueUrl, module: compiled.module, memoryMaxBytes: compiled.memoryMaxBytes, memoryLimited: false, maxResultBytes: Infinity },
+    generation,
+  );
+  instanceTimes.push(instance.instanceMs);
+}
+console.log(`\nFresh instance from the compiled module (initSync): median ${fmt(median(instanceTimes))} (goal < 1 ms)`);
+
+await Promise.all([inline.$close(), pool1.$close(), poolN.$close(), piscina1.destroy()]);

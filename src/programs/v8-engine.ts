@@ -1,0 +1,148 @@
+/**
+ * The V8 engine: modules compiled once per process (keyed by content hash and memory cap,
+ * because the cap is written into the module), run in a small pool of worker threads. A
+ * timeout terminates the worker, which stops any guest code, even a loop that never calls
+ * the host; the pool then starts a replacement.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { BadModuleError, EngineFailedError, ProgramMemoryLimitError, ProgramTimeoutError } from './errors.js';
+import { MAX_OUTPUT_BYTES, type NormalizedOptions, type ProgramResult } from './options.js';
+import { trapToError } from './outcome.js';
+import type { V8Reply, V8Task } from './v8-worker.js';
+import { limitMemory } from '../runtime/wasm-limits.js';
+import { pagesFor, type ModuleInfo } from './wasm-module.js';
+import { ConcurrencyLimiter } from './limiter.js';
+
+const MODULE_CACHE_LIMIT = 64;
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+async function compileCapped(bytes: Uint8Array, info: ModuleInfo, memoryLimitMb: number): Promise<WebAssembly.Module> {
+  const pages = pagesFor(memoryLimitMb);
+  const key = `${info.hash}:${pages}`;
+  let module = compiled.get(key);
+  if (!module) {
+    if (info.memory.min > pages) {
+      throw new ProgramMemoryLimitError('v8', memoryLimitMb, `the module starts with ${info.memory.min} pages of memory`, {
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.alloc(0),
+      });
+    }
+    // The same binary rewrite as the library runtime: the cap is enforced by the engine itself.
+    module = WebAssembly.compile(limitMemory(bytes, pages) as Uint8Array<ArrayBuffer>);
+    compiled.set(key, module);
+    module.catch(() => compiled.delete(key));
+    // Insertion order is age order: drop the oldest module when the cache is full.
+    if (compiled.size > MODULE_CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
+  }
+  try {
+    return await module;
+  } catch (e) {
+    throw new BadModuleError((e as Error).message, { cause: e });
+  }
+}
+
+// The worker file sits next to this one, as .ts under tsx and .js once built.
+const workerPath = fileURLToPath(new URL(`./v8-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+function startWorker(): Worker {
+  if (!workerPath.endsWith('.ts')) return new Worker(workerPath);
+  // Running from sources: on Node 20, tsx's ESM hooks (from --import tsx) do not reach
+  // worker threads, so the worker registers tsx's require hook itself and loads the .ts.
+  const tsxApi = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  return new Worker(`require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(workerPath)});`, { eval: true });
+}
+
+class V8WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly limiter: ConcurrencyLimiter;
+  private nextId = 1;
+
+  constructor(size: number) {
+    this.limiter = new ConcurrencyLimiter(size);
+  }
+
+  run(task: Omit<V8Task, 'id'>, timeoutMs: number): Promise<V8Reply> {
+    return this.limiter.run(() => this.runOn(this.idle.pop() ?? startWorker(), { ...task, id: this.nextId++ }, timeoutMs));
+  }
+
+  private runOn(worker: Worker, task: V8Task, timeoutMs: number): Promise<V8Reply> {
+    worker.ref();
+    return new Promise<V8Reply>((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (reply: V8Reply) => {
+        if (reply.id !== task.id) return;
+        cleanup();
+        // An idle worker must not keep the process alive.
+        worker.unref();
+        this.idle.push(worker);
+        resolve(reply);
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        void worker.terminate();
+        reject(new EngineFailedError('v8', `worker thread failed: ${e.message}`));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new EngineFailedError('v8', `worker thread exited with code ${code} during the run`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        // terminate() stops the guest mid-instruction; the worker is dropped, not reused.
+        void worker.terminate();
+        reject(new ProgramTimeoutError('v8', timeoutMs));
+      }, timeoutMs);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(task);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
+  }
+}
+
+let pool: V8WorkerPool | undefined;
+
+/** Worker threads used by the V8 engine, default: one per core. */
+export function configureV8Pool(size = availableParallelism()): void {
+  void pool?.close();
+  pool = new V8WorkerPool(size);
+}
+
+export async function closeV8Pool(): Promise<void> {
+  await pool?.close();
+  pool = undefined;
+}
+
+export async function runOnV8(bytes: Uint8Array, info: ModuleInfo, options: NormalizedOptions): Promise<ProgramResult> {
+  const started = performance.now();
+  const module = await compileCapped(bytes, info, options.memoryLimitMb);
+  pool ??= new V8WorkerPool(availableParallelism());
+  const reply = await pool.run(
+    { module, args: options.args, env: options.env, stdin: options.stdin, dirs: options.dirs, maxOutputBytes: MAX_OUTPUT_BYTES },
+    options.timeoutMs,
+  );
+  if (reply.kind === 'link') throw new BadModuleError(`it cannot be linked: ${reply.message}`);
+  // Structured clone delivers Uint8Arrays; give callers Buffers.
+  const output = { stdout: toBuffer(reply.stdout), stderr: toBuffer(reply.stderr) };
+  if (reply.kind === 'trap') {
+    throw trapToError({ engine: 'v8', message: reply.message, memoryLimitMb: options.memoryLimitMb, memoryBytes: reply.memoryBytes }, output);
+  }
+  return { exitCode: reply.exitCode, ...output, engine: 'v8', durationMs: performance.now() - started };
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}

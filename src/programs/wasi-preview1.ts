@@ -1,0 +1,616 @@
+/**
+ * offload's WASI preview1 host for V8, on node:fs. Unlike node:wasi it is meant to be a
+ * capability boundary: the guest sees only the arguments, environment variables and
+ * directories it was given, paths are resolved by resolveBeneath (no `..`, absolute path or
+ * symlink leaves a grant), opened files are re-checked through /proc/self/fd against
+ * renames racing the resolution, and read-only grants refuse every mutation.
+ *
+ * All calls are synchronous: the guest runs in a worker thread that nothing else shares.
+ */
+import * as fs from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  Clock,
+  Errno,
+  EventType,
+  FdFlags,
+  FileType,
+  FstFlags,
+  LOOKUP_SYMLINK_FOLLOW,
+  OFlags,
+  Rights,
+  WRITE_RIGHTS,
+  Whence,
+  hostErrno,
+} from './wasi-constants.js';
+import { WasiErrnoError, resolveBeneath } from './wasi-paths.js';
+
+export interface WasiGrant {
+  /** The path the guest uses, e.g. `/data`. */
+  guest: string;
+  /** The real (symlink-free) host path of the granted directory. */
+  host: string;
+  readOnly: boolean;
+}
+
+export interface WasiOptions {
+  args: string[];
+  env: Record<string, string>;
+  stdin: Uint8Array;
+  dirs: WasiGrant[];
+  /** Output beyond this many bytes per stream is dropped (the guest sees a short write). */
+  maxOutputBytes: number;
+}
+
+/** Thrown through the guest's stack by proc_exit, caught by the runner. */
+export class ProcExit {
+  constructor(readonly code: number) {}
+}
+
+interface StreamEntry {
+  kind: 'stdin' | 'stdout' | 'stderr';
+}
+interface DirEntry {
+  kind: 'dir';
+  grant: WasiGrant;
+  components: string[];
+  /** Set for the preopened grant roots: the name fd_prestat_dir_name reports. */
+  preopenName?: string;
+}
+interface FileEntry {
+  kind: 'file';
+  grant: WasiGrant;
+  hostFd: number;
+  position: bigint;
+  append: boolean;
+  readable: boolean;
+  writable: boolean;
+}
+type FdEntry = StreamEntry | DirEntry | FileEntry;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function fileTypeOf(st: fs.Stats | fs.BigIntStats): number {
+  if (st.isFile()) return FileType.REGULAR_FILE;
+  if (st.isDirectory()) return FileType.DIRECTORY;
+  if (st.isSymbolicLink()) return FileType.SYMBOLIC_LINK;
+  if (st.isCharacterDevice()) return FileType.CHARACTER_DEVICE;
+  if (st.isBlockDevice()) return FileType.BLOCK_DEVICE;
+  if (st.isSocket()) return FileType.SOCKET_STREAM;
+  return FileType.UNKNOWN;
+}
+
+function isInside(root: string, hostPath: string): boolean {
+  return hostPath === root || hostPath.startsWith(root.endsWith('/') ? root : root + '/');
+}
+
+export class WasiPreview1 {
+  readonly stdout: Buffer[] = [];
+  readonly stderr: Buffer[] = [];
+  private outBytes = { stdout: 0, stderr: 0 };
+  private memory: WebAssembly.Memory | undefined;
+  private readonly fds = new Map<number, FdEntry>();
+  private stdinOffset = 0;
+  private readonly argBytes: Uint8Array[];
+  private readonly envBytes: Uint8Array[];
+
+  constructor(private readonly options: WasiOptions) {
+    this.argBytes = options.args.map((a) => encoder.encode(a + '\0'));
+    this.envBytes = Object.entries(options.env).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
+    this.fds.set(0, { kind: 'stdin' });
+    this.fds.set(1, { kind: 'stdout' });
+    this.fds.set(2, { kind: 'stderr' });
+    let fd = 3;
+    for (const grant of options.dirs) {
+      this.fds.set(fd++, { kind: 'dir', grant, components: [], preopenName: grant.guest });
+    }
+  }
+
+  /** Must be called with the instance's exported memory before `_start` runs. */
+  setMemory(memory: WebAssembly.Memory): void {
+    this.memory = memory;
+  }
+
+  /** Close every host descriptor the guest left open. */
+  closeAll(): void {
+    for (const entry of this.fds.values()) {
+      if (entry.kind === 'file') {
+        try {
+          fs.closeSync(entry.hostFd);
+        } catch {
+          // already closed by the OS; nothing else to release
+        }
+      }
+    }
+    this.fds.clear();
+  }
+
+  // Views are rebuilt on every call: memory.grow detaches the previous ArrayBuffer.
+  private view(): DataView {
+    return new DataView(this.memory!.buffer);
+  }
+  private bytes(ptr: number, len: number): Uint8Array {
+    const mem = this.memory!.buffer;
+    if (ptr < 0 || len < 0 || ptr + len > mem.byteLength) throw new WasiErrnoError(Errno.FAULT);
+    return new Uint8Array(mem, ptr, len);
+  }
+  private string(ptr: number, len: number): string {
+    try {
+      return decoder.decode(this.bytes(ptr, len));
+    } catch (e) {
+      if (e instanceof WasiErrnoError) throw e;
+      throw new WasiErrnoError(Errno.INVAL, 'path is not UTF-8');
+    }
+  }
+  private iovecs(ptr: number, count: number): Uint8Array[] {
+    const v = this.view();
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const base = v.getUint32(ptr + i * 8, true);
+      const len = v.getUint32(ptr + i * 8 + 4, true);
+      out.push(this.bytes(base, len));
+    }
+    return out;
+  }
+
+  private entry(fd: number): FdEntry {
+    const e = this.fds.get(fd);
+    if (!e) throw new WasiErrnoError(Errno.BADF);
+    return e;
+  }
+  private dir(fd: number): DirEntry {
+    const e = this.entry(fd);
+    if (e.kind !== 'dir') throw new WasiErrnoError(Errno.NOTDIR);
+    return e;
+  }
+  private file(fd: number): FileEntry {
+    const e = this.entry(fd);
+    if (e.kind !== 'file') throw new WasiErrnoError(e.kind === 'dir' ? Errno.ISDIR : Errno.BADF);
+    return e;
+  }
+  private writableDir(fd: number): DirEntry {
+    const d = this.dir(fd);
+    if (d.grant.readOnly) throw new WasiErrnoError(Errno.NOTCAPABLE, 'read-only grant');
+    return d;
+  }
+  private resolve(d: DirEntry, pathPtr: number, pathLen: number, follow: boolean) {
+    return resolveBeneath(d.grant.host, d.components, this.string(pathPtr, pathLen), follow);
+  }
+  private nextFd(): number {
+    let fd = 3;
+    while (this.fds.has(fd)) fd++;
+    return fd;
+  }
+
+  private writeFilestat(ptr: number, st: fs.BigIntStats): void {
+    const v = this.view();
+    this.bytes(ptr, 64);
+    v.setBigUint64(ptr, st.dev, true);
+    v.setBigUint64(ptr + 8, st.ino, true);
+    v.setUint8(ptr + 16, fileTypeOf(st));
+    v.setBigUint64(ptr + 24, st.nlink, true);
+    v.setBigUint64(ptr + 32, st.size, true);
+    v.setBigUint64(ptr + 40, st.atimeNs, true);
+    v.setBigUint64(ptr + 48, st.mtimeNs, true);
+    v.setBigUint64(ptr + 56, st.ctimeNs, true);
+  }
+
+  private emit(stream: 'stdout' | 'stderr', chunk: Uint8Array): number {
+    const room = this.options.maxOutputBytes - this.outBytes[stream];
+    const taken = Math.max(0, Math.min(room, chunk.length));
+    if (taken > 0) {
+      this.outBytes[stream] += taken;
+      this[stream].push(Buffer.from(chunk.subarray(0, taken)));
+    }
+    return chunk.length;
+  }
+
+  private timeFromFlags(flags: number, value: bigint, nowFlag: number, setFlag: number, current: bigint): number {
+    if (flags & nowFlag) return Date.now() / 1000;
+    if (flags & setFlag) return Number(value) / 1e9;
+    return Number(current) / 1e9;
+  }
+
+  /** The `wasi_snapshot_preview1` import object. */
+  imports(): Record<string, (...args: never[]) => number> {
+    // Every import returns an errno; host exceptions become errnos here, never traps, except
+    // ProcExit, which must unwind the guest.
+    const wrap =
+      <A extends unknown[]>(fn: (...args: A) => number | void) =>
+      (...args: A): number => {
+        try {
+          return fn(...args) ?? Errno.SUCCESS;
+        } catch (e) {
+          if (e instanceof ProcExit) throw e;
+          if (e instanceof WasiErrnoError) return e.errno;
+          const code = (e as NodeJS.ErrnoException | undefined)?.code;
+          if (code && code in hostErrno) return hostErrno[code]!;
+          return Errno.IO;
+        }
+      };
+
+    const writeSizes = (list: Uint8Array[], countPtr: number, sizePtr: number) => {
+      const v = this.view();
+      v.setUint32(countPtr, list.length, true);
+      v.setUint32(sizePtr, list.reduce((n, b) => n + b.length, 0), true);
+    };
+    const writeList = (list: Uint8Array[], ptrsPtr: number, bufPtr: number) => {
+      const v = this.view();
+      let offset = bufPtr;
+      list.forEach((b, i) => {
+        v.setUint32(ptrsPtr + i * 4, offset, true);
+        this.bytes(offset, b.length).set(b);
+        offset += b.length;
+      });
+    };
+
+    const readInto = (fd: number, iovs: number, iovsLen: number, at: bigint | null): number => {
+      const e = this.entry(fd);
+      const bufs = this.iovecs(iovs, iovsLen);
+      let total = 0;
+      if (e.kind === 'stdin') {
+        if (at !== null) throw new WasiErrnoError(Errno.SPIPE);
+        for (const b of bufs) {
+          const chunk = this.options.stdin.subarray(this.stdinOffset, this.stdinOffset + b.length);
+          b.set(chunk);
+          this.stdinOffset += chunk.length;
+          total += chunk.length;
+          if (chunk.length < b.length) break;
+        }
+        return total;
+      }
+      if (e.kind !== 'file') throw new WasiErrnoError(e.kind === 'dir' ? Errno.ISDIR : Errno.BADF);
+      if (!e.readable) throw new WasiErrnoError(Errno.BADF);
+      let pos = at ?? e.position;
+      for (const b of bufs) {
+        const n = fs.readSync(e.hostFd, b, 0, b.length, pos);
+        total += n;
+        pos += BigInt(n);
+        if (n < b.length) break;
+      }
+      if (at === null) e.position = pos;
+      return total;
+    };
+
+    const writeFrom = (fd: number, iovs: number, iovsLen: number, at: bigint | null): number => {
+      const e = this.entry(fd);
+      const bufs = this.iovecs(iovs, iovsLen);
+      let total = 0;
+      if (e.kind === 'stdout' || e.kind === 'stderr') {
+        if (at !== null) throw new WasiErrnoError(Errno.SPIPE);
+        for (const b of bufs) total += this.emit(e.kind, b);
+        return total;
+      }
+      if (e.kind !== 'file') throw new WasiErrnoError(e.kind === 'dir' ? Errno.ISDIR : Errno.BADF);
+      if (!e.writable) throw new WasiErrnoError(Errno.BADF);
+      if (e.append && at === null) {
+        // The host fd has O_APPEND, so the kernel places the bytes at the end.
+        for (const b of bufs) total += fs.writeSync(e.hostFd, b, 0, b.length, null);
+        e.position = fs.fstatSync(e.hostFd, { bigint: true }).size;
+        return total;
+      }
+      let pos = at ?? e.position;
+      for (const b of bufs) {
+        const n = fs.writeSync(e.hostFd, b, 0, b.length, Number(pos));
+        total += n;
+        pos += BigInt(n);
+      }
+      if (at === null) e.position = pos;
+      return total;
+    };
+
+    const self = this;
+    const imports = {
+      args_sizes_get: wrap((c: number, s: number) => writeSizes(self.argBytes, c, s)),
+      args_get: wrap((p: number, b: number) => writeList(self.argBytes, p, b)),
+      environ_sizes_get: wrap((c: number, s: number) => writeSizes(self.envBytes, c, s)),
+      environ_get: wrap((p: number, b: number) => writeList(self.envBytes, p, b)),
+
+      clock_res_get: wrap((id: number, out: number) => {
+        if (id < 0 || id > 3) return Errno.INVAL;
+        self.view().setBigUint64(out, 1000n, true);
+      }),
+      clock_time_get: wrap((id: number, _precision: bigint, out: number) => {
+        let t: bigint;
+        if (id === Clock.REALTIME) t = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+        else if (id === Clock.MONOTONIC) t = process.hrtime.bigint();
+        else if (id === Clock.PROCESS_CPUTIME || id === Clock.THREAD_CPUTIME) t = BigInt(process.cpuUsage().user) * 1000n;
+        else return Errno.INVAL;
+        self.view().setBigUint64(out, t, true);
+      }),
+      random_get: wrap((ptr: number, len: number) => {
+        randomFillSync(self.bytes(ptr, len));
+      }),
+      sched_yield: wrap(() => Errno.SUCCESS),
+      proc_exit: (code: number): never => {
+        throw new ProcExit(code >>> 0);
+      },
+      proc_raise: wrap(() => Errno.NOSYS),
+
+      fd_write: wrap((fd: number, iovs: number, n: number, out: number) => {
+        self.view().setUint32(out, writeFrom(fd, iovs, n, null), true);
+      }),
+      fd_pwrite: wrap((fd: number, iovs: number, n: number, offset: bigint, out: number) => {
+        self.view().setUint32(out, writeFrom(fd, iovs, n, offset), true);
+      }),
+      fd_read: wrap((fd: number, iovs: number, n: number, out: number) => {
+        self.view().setUint32(out, readInto(fd, iovs, n, null), true);
+      }),
+      fd_pread: wrap((fd: number, iovs: number, n: number, offset: bigint, out: number) => {
+        self.view().setUint32(out, readInto(fd, iovs, n, offset), true);
+      }),
+      fd_close: wrap((fd: number) => {
+        const e = self.entry(fd);
+        if (e.kind === 'file') fs.closeSync(e.hostFd);
+        self.fds.delete(fd);
+      }),
+      fd_seek: wrap((fd: number, offset: bigint, whence: number, out: number) => {
+        const e = self.file(fd);
+        let base: bigint;
+        if (whence === Whence.SET) base = 0n;
+        else if (whence === Whence.CUR) base = e.position;
+        else if (whence === Whence.END) base = fs.fstatSync(e.hostFd, { bigint: true }).size;
+        else return Errno.INVAL;
+        const next = base + offset;
+        if (next < 0n) return Errno.INVAL;
+        e.position = next;
+        self.view().setBigUint64(out, next, true);
+      }),
+      fd_tell: wrap((fd: number, out: number) => {
+        self.view().setBigUint64(out, self.file(fd).position, true);
+      }),
+      fd_fdstat_get: wrap((fd: number, out: number) => {
+        const e = self.entry(fd);
+        const v = self.view();
+        self.bytes(out, 24);
+        let type: number = FileType.CHARACTER_DEVICE;
+        let flags = 0;
+        let rights = Rights.ALL;
+        if (e.kind === 'dir') type = FileType.DIRECTORY;
+        if (e.kind === 'file') {
+          type = fileTypeOf(fs.fstatSync(e.hostFd));
+          if (e.append) flags |= FdFlags.APPEND;
+          if (!e.writable) rights &= ~WRITE_RIGHTS;
+          if (!e.readable) rights &= ~Rights.FD_READ;
+        }
+        if (e.kind === 'dir' && e.grant.readOnly) rights &= ~(WRITE_RIGHTS | Rights.PATH_CREATE_FILE | Rights.PATH_CREATE_DIRECTORY);
+        v.setUint8(out, type);
+        v.setUint16(out + 2, flags, true);
+        v.setBigUint64(out + 8, rights, true);
+        v.setBigUint64(out + 16, e.kind === 'dir' ? rights : 0n, true);
+      }),
+      fd_fdstat_set_flags: wrap((fd: number, flags: number) => {
+        const e = self.entry(fd);
+        // Only the flags already in effect can be "set"; changing O_APPEND on an open host
+        // fd is not possible through node:fs.
+        const current = e.kind === 'file' && e.append ? FdFlags.APPEND : 0;
+        return flags === current ? Errno.SUCCESS : Errno.NOTSUP;
+      }),
+      fd_fdstat_set_rights: wrap((fd: number) => {
+        self.entry(fd);
+      }),
+      fd_advise: wrap((fd: number) => {
+        self.file(fd);
+      }),
+      fd_allocate: wrap((fd: number) => {
+        self.file(fd);
+        return Errno.NOTSUP;
+      }),
+      fd_datasync: wrap((fd: number) => fs.fdatasyncSync(self.file(fd).hostFd)),
+      fd_sync: wrap((fd: number) => fs.fsyncSync(self.file(fd).hostFd)),
+      fd_filestat_get: wrap((fd: number, out: number) => {
+        const e = self.entry(fd);
+        if (e.kind === 'file') return self.writeFilestat(out, fs.fstatSync(e.hostFd, { bigint: true }));
+        if (e.kind === 'dir') return self.writeFilestat(out, fs.statSync(join(e.grant.host, ...e.components), { bigint: true }));
+        self.bytes(out, 64).fill(0);
+        self.view().setUint8(out + 16, FileType.CHARACTER_DEVICE);
+      }),
+      fd_filestat_set_size: wrap((fd: number, size: bigint) => {
+        const e = self.file(fd);
+        if (!e.writable) return Errno.BADF;
+        fs.ftruncateSync(e.hostFd, Number(size));
+      }),
+      fd_filestat_set_times: wrap((fd: number, atim: bigint, mtim: bigint, flags: number) => {
+        const e = self.file(fd);
+        if (e.grant.readOnly) return Errno.NOTCAPABLE;
+        const st = fs.fstatSync(e.hostFd, { bigint: true });
+        fs.futimesSync(
+          e.hostFd,
+          self.timeFromFlags(flags, atim, FstFlags.ATIM_NOW, FstFlags.ATIM, st.atimeNs),
+          self.timeFromFlags(flags, mtim, FstFlags.MTIM_NOW, FstFlags.MTIM, st.mtimeNs),
+        );
+      }),
+      fd_prestat_get: wrap((fd: number, out: number) => {
+        const e = self.fds.get(fd);
+        if (!e || e.kind !== 'dir' || e.preopenName === undefined) return Errno.BADF;
+        const v = self.view();
+        v.setUint8(out, 0);
+        v.setUint32(out + 4, encoder.encode(e.preopenName).length, true);
+      }),
+      fd_prestat_dir_name: wrap((fd: number, ptr: number, len: number) => {
+        const e = self.fds.get(fd);
+        if (!e || e.kind !== 'dir' || e.preopenName === undefined) return Errno.BADF;
+        const name = encoder.encode(e.preopenName);
+        if (len < name.length) return Errno.NAMETOOLONG;
+        self.bytes(ptr, name.length).set(name);
+      }),
+      fd_renumber: wrap((from: number, to: number) => {
+        const e = self.entry(from);
+        const old = self.entry(to);
+        if (old.kind === 'file') fs.closeSync(old.hostFd);
+        self.fds.set(to, e);
+        self.fds.delete(from);
+      }),
+      fd_readdir: wrap((fd: number, buf: number, bufLen: number, cookie: bigint, out: number) => {
+        const d = self.dir(fd);
+        const path = join(d.grant.host, ...d.components);
+        const names = ['.', '..', ...fs.readdirSync(path)];
+        const v = self.view();
+        const target = self.bytes(buf, bufLen);
+        let used = 0;
+        for (let i = Number(cookie); i < names.length && used < bufLen; i++) {
+          const name = encoder.encode(names[i]!);
+          // `..` of a grant root must not describe the host directory above it.
+          const st = names[i] === '..' ? undefined : fs.lstatSync(join(path, names[i]!), { bigint: true, throwIfNoEntry: false });
+          const header = new DataView(new ArrayBuffer(24));
+          header.setBigUint64(0, BigInt(i + 1), true);
+          header.setBigUint64(8, st?.ino ?? 0n, true);
+          header.setUint32(16, name.length, true);
+          header.setUint8(20, st ? fileTypeOf(st) : FileType.DIRECTORY);
+          const record = new Uint8Array(24 + name.length);
+          record.set(new Uint8Array(header.buffer), 0);
+          record.set(name, 24);
+          // A truncated last record tells the guest to call again with a bigger buffer.
+          const n = Math.min(record.length, bufLen - used);
+          target.set(record.subarray(0, n), used);
+          used += n;
+        }
+        v.setUint32(out, used, true);
+      }),
+
+      path_open: wrap(
+        (dirFd: number, lookup: number, pathPtr: number, pathLen: number, oflags: number, rightsBase: bigint, _inheriting: bigint, fdflags: number, out: number) => {
+          const d = self.dir(dirFd);
+          const wantsWrite =
+            (rightsBase & WRITE_RIGHTS) !== 0n ||
+            (oflags & (OFlags.CREAT | OFlags.TRUNC)) !== 0 ||
+            (fdflags & FdFlags.APPEND) !== 0;
+          if (wantsWrite && d.grant.readOnly) return Errno.NOTCAPABLE;
+          const r = self.resolve(d, pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
+          const existing = fs.lstatSync(r.host, { throwIfNoEntry: false });
+          if (existing?.isSymbolicLink()) return Errno.LOOP; // O_NOFOLLOW semantics
+          if (existing?.isDirectory() || (oflags & OFlags.DIRECTORY)) {
+            if (!existing) return Errno.NOENT;
+            if (!existing.isDirectory()) return Errno.NOTDIR;
+            if ((oflags & OFlags.CREAT) && (oflags & OFlags.EXCL)) return Errno.EXIST;
+            if ((rightsBase & Rights.FD_WRITE) !== 0n || (oflags & OFlags.TRUNC)) return Errno.ISDIR;
+            const fd = self.nextFd();
+            self.fds.set(fd, { kind: 'dir', grant: d.grant, components: r.components });
+            self.view().setUint32(out, fd, true);
+            return;
+          }
+          const readable = (rightsBase & Rights.FD_READ) !== 0n || !wantsWrite;
+          const writable = (rightsBase & (Rights.FD_WRITE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n || (fdflags & FdFlags.APPEND) !== 0;
+          const c = fs.constants;
+          let flags = c.O_NOFOLLOW | (writable ? (readable ? c.O_RDWR : c.O_WRONLY) : c.O_RDONLY);
+          if (oflags & OFlags.CREAT) flags |= c.O_CREAT;
+          if (oflags & OFlags.EXCL) flags |= c.O_EXCL;
+          if (oflags & OFlags.TRUNC) flags |= c.O_TRUNC;
+          if (fdflags & FdFlags.APPEND) flags |= c.O_APPEND;
+          if (fdflags & (FdFlags.SYNC | FdFlags.RSYNC)) flags |= c.O_SYNC;
+          if (fdflags & FdFlags.DSYNC) flags |= c.O_DSYNC;
+          const hostFd = fs.openSync(r.host, flags, 0o666);
+          // The walk above and this open are two steps; if a directory on the way was
+          // swapped for a symlink in between, the kernel followed it. Ask the kernel where
+          // the descriptor really points, and refuse anything outside the grant.
+          try {
+            const real = fs.readlinkSync(`/proc/self/fd/${hostFd}`);
+            if (!isInside(d.grant.host, real)) throw new WasiErrnoError(Errno.PERM, 'opened file is outside the grant');
+          } catch (e) {
+            fs.closeSync(hostFd);
+            if (e instanceof WasiErrnoError) throw e;
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          }
+          const fd = self.nextFd();
+          self.fds.set(fd, { kind: 'file', grant: d.grant, hostFd, position: 0n, append: (fdflags & FdFlags.APPEND) !== 0, readable, writable });
+          self.view().setUint32(out, fd, true);
+        },
+      ),
+      path_filestat_get: wrap((dirFd: number, lookup: number, pathPtr: number, pathLen: number, out: number) => {
+        const r = self.resolve(self.dir(dirFd), pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        self.writeFilestat(out, fs.lstatSync(r.host, { bigint: true }));
+      }),
+      path_filestat_set_times: wrap((dirFd: number, lookup: number, pathPtr: number, pathLen: number, atim: bigint, mtim: bigint, flags: number) => {
+        const r = self.resolve(self.writableDir(dirFd), pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const st = fs.lstatSync(r.host, { bigint: true });
+        fs.lutimesSync(
+          r.host,
+          self.timeFromFlags(flags, atim, FstFlags.ATIM_NOW, FstFlags.ATIM, st.atimeNs),
+          self.timeFromFlags(flags, mtim, FstFlags.MTIM_NOW, FstFlags.MTIM, st.mtimeNs),
+        );
+      }),
+      path_create_directory: wrap((dirFd: number, pathPtr: number, pathLen: number) => {
+        fs.mkdirSync(self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false).host);
+      }),
+      path_remove_directory: wrap((dirFd: number, pathPtr: number, pathLen: number) => {
+        const r = self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false);
+        if (r.components.length === 0) return Errno.BUSY; // never the grant root itself
+        fs.rmdirSync(r.host);
+      }),
+      path_unlink_file: wrap((dirFd: number, pathPtr: number, pathLen: number) => {
+        const r = self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false);
+        const st = fs.lstatSync(r.host);
+        if (st.isDirectory()) return Errno.ISDIR;
+        fs.unlinkSync(r.host);
+      }),
+      path_rename: wrap((fromFd: number, fromPtr: number, fromLen: number, toFd: number, toPtr: number, toLen: number) => {
+        const from = self.resolve(self.writableDir(fromFd), fromPtr, fromLen, false);
+        const to = self.resolve(self.writableDir(toFd), toPtr, toLen, false);
+        if (from.components.length === 0 || to.components.length === 0) return Errno.BUSY;
+        fs.renameSync(from.host, to.host);
+      }),
+      path_link: wrap((fromFd: number, lookup: number, fromPtr: number, fromLen: number, toFd: number, toPtr: number, toLen: number) => {
+        const from = self.resolve(self.writableDir(fromFd), fromPtr, fromLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const to = self.resolve(self.writableDir(toFd), toPtr, toLen, false);
+        fs.linkSync(from.host, to.host);
+      }),
+      path_symlink: wrap((targetPtr: number, targetLen: number, dirFd: number, pathPtr: number, pathLen: number) => {
+        const target = self.string(targetPtr, targetLen);
+        // A relative target that climbs out is harmless (following it is refused), but an
+        // absolute one names the host's filesystem and is refused outright.
+        if (target.startsWith('/')) return Errno.PERM;
+        fs.symlinkSync(target, self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false).host);
+      }),
+      path_readlink: wrap((dirFd: number, pathPtr: number, pathLen: number, buf: number, bufLen: number, out: number) => {
+        const r = self.resolve(self.dir(dirFd), pathPtr, pathLen, false);
+        const target = fs.readlinkSync(r.host, { encoding: 'buffer' });
+        const n = Math.min(target.length, bufLen);
+        self.bytes(buf, n).set(target.subarray(0, n));
+        self.view().setUint32(out, n, true);
+      }),
+
+      poll_oneoff: wrap((inPtr: number, outPtr: number, count: number, outCount: number) => {
+        // Clock subscriptions sleep (the worker thread may block); fd subscriptions are
+        // always ready because every stream here is a buffer or a regular file.
+        const v = self.view();
+        let sleepNs: bigint | undefined;
+        const events: Array<{ userdata: bigint; type: number }> = [];
+        for (let i = 0; i < count; i++) {
+          const s = inPtr + i * 48;
+          const userdata = v.getBigUint64(s, true);
+          const tag = v.getUint8(s + 8);
+          if (tag === EventType.CLOCK) {
+            let timeout = v.getBigUint64(s + 24, true);
+            const absolute = (v.getUint16(s + 40, true) & 1) !== 0;
+            if (absolute) timeout -= process.hrtime.bigint();
+            if (timeout < 0n) timeout = 0n;
+            if (sleepNs === undefined || timeout < sleepNs) sleepNs = timeout;
+            events.push({ userdata, type: EventType.CLOCK });
+          } else {
+            events.push({ userdata, type: tag });
+          }
+        }
+        const fdEvents = events.filter((e) => e.type !== EventType.CLOCK);
+        const ready = fdEvents.length > 0 ? fdEvents : events;
+        if (fdEvents.length === 0 && sleepNs !== undefined && sleepNs > 0n) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(sleepNs / 1_000_000n));
+        }
+        ready.forEach((e, i) => {
+          const o = outPtr + i * 32;
+          self.bytes(o, 32).fill(0);
+          v.setBigUint64(o, e.userdata, true);
+          v.setUint8(o + 10, e.type);
+        });
+        v.setUint32(outCount, ready.length, true);
+      }),
+
+      sock_accept: wrap(() => Errno.NOTSUP),
+      sock_recv: wrap(() => Errno.NOTSUP),
+      sock_send: wrap(() => Errno.NOTSUP),
+      sock_shutdown: wrap(() => Errno.NOTSUP),
+    };
+    return imports as unknown as Record<string, (...args: never[]) => number>;
+  }
+}

@@ -1,0 +1,38 @@
+// What the typed proxy needs from whatever runs the calls (the worker pool, or the caller's
+// own thread in 'inline' mode). Objects created by a call stay where they were created; the
+// executor hands back an ObjectRef naming the instance that owns them.
+
+import type { CallOp } from './protocol.js';
+import type { MetricsSnapshot } from './metrics.js';
+
+export class ObjectRef {
+  freed = false;
+  constructor(
+    /** Executor-specific token for the instance that owns the object. */
+    readonly owner: object,
+    readonly objectId: number,
+    readonly className: string,
+  ) {}
+}
+
+export interface CallTask {
+  op: CallOp;
+  name: string;
+  className?: string;
+  /** The object a method runs on. */
+  target?: ObjectRef;
+  /** May hold ObjectRefs (objects passed as arguments). */
+  args: unknown[];
+  transfer: ArrayBuffer[];
+  /** Label for errors and metrics: `fn` or `Class.method`. */
+  label: string;
+  timeoutMs: number | undefined;
+}
+
+export interface Executor {
+  run(task: CallTask): Promise<unknown>;
+  /** Frees an object whose handle was garbage-collected; fire and forget. */
+  release(ref: ObjectRef): void;
+  close(): Promise<void>;
+  metrics(): MetricsSnapshot;
+}

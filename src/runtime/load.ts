@@ -1,0 +1,119 @@
+// load(): the one entry point. Resolves and compiles the package once, picks the executor
+// (worker pool or inline), and returns the typed proxy.
+
+import { OffloadBadArgumentError, OffloadLoadError } from './errors.js';
+import type { Executor } from './executor.js';
+import { ObjectRef } from './executor.js';
+import { glueShape, importGlue } from './guest.js';
+import { InlineExecutor } from './inline.js';
+import { compilePackage, resolvePackage, type PackageLocation } from './module-cache.js';
+import { Pool, defaultThreads } from './pool.js';
+import type { InstanceConfig } from './protocol.js';
+import { buildProxy, type Offloaded } from './proxy.js';
+
+export interface LoadOptions {
+  /** 'pool' (default) runs calls on worker threads; 'inline' on the caller's thread. */
+  mode?: 'pool' | 'inline';
+  /** Worker threads: a number (fixed) or bounds. Default: min 1, max = available cores. */
+  threads?: number | { min?: number; max?: number };
+  /** Threads above `min` that stay idle this long are stopped. Default 30 000 ms. */
+  idleTimeoutMs?: number;
+  /** Longest a call may run before its thread is stopped and replaced. Default: none. */
+  timeoutMs?: number;
+  /** Cap on the instance's linear memory, written into the module before it is compiled. */
+  memoryLimitMb?: number;
+  /** Calls allowed to wait; beyond it a call fails at once with ERR_OFFLOAD_QUEUE_FULL. Default: unbounded. */
+  maxQueue?: number;
+  /** Results larger than this are dropped with ERR_OFFLOAD_RESULT_TOO_LARGE. Default 256 MiB. */
+  maxResultMb?: number;
+}
+
+/**
+ * Loads a package built by `offload build` (its pkg/ directory, or the path or file: URL of
+ * its .js glue). Pass the glue's type for typed calls:
+ *
+ *     const hello = await load<typeof import('./pkg/hello.js')>('./pkg');
+ *     await hello.say('world'); // Promise<string>
+ */
+export async function load<M = Record<string, unknown>>(pkg: PackageLocation, options: LoadOptions = {}): Promise<Offloaded<M>> {
+  const mode = options.mode ?? 'pool';
+  validate(options, mode);
+  const resolved = resolvePackage(pkg);
+  const compiled = await compilePackage(resolved, options.memoryLimitMb);
+  let glue: Record<string, unknown>;
+  try {
+    // Importing the glue does not instantiate anything; it only tells us the export names.
+    glue = await importGlue(resolved.glueUrl, 0);
+  } catch (error) {
+    throw new OffloadLoadError(`cannot import ${resolved.gluePath}: ${(error as Error).message}. Rebuild it with \`offload build\`.`, error);
+  }
+  const shape = glueShape(glue);
+  const clash = [...shape.functions, ...Object.keys(shape.classes)].find((n) => n.startsWith('$'));
+  if (clash) {
+    throw new OffloadLoadError(`the package exports ${clash}, which clashes with offload's $-prefixed controls. Rename it with #[wasm_bindgen(js_name = ...)].`);
+  }
+  const config: InstanceConfig = {
+    glueUrl: resolved.glueUrl,
+    module: compiled.module,
+    memoryMaxBytes: compiled.memoryMaxBytes,
+    memoryLimited: compiled.memoryLimited,
+    maxResultBytes: (options.maxResultMb ?? 256) * 2 ** 20,
+  };
+  let executor: Executor;
+  if (mode === 'inline') {
+    executor = await InlineExecutor.create(config);
+  } else {
+    const defaults = defaultThreads();
+    const threads = typeof options.threads === 'number' ? { min: options.threads, max: options.threads } : options.threads ?? {};
+    const max = threads.max ?? Math.max(defaults.max, threads.min ?? 0);
+    const pool = new Pool(config, {
+      minThreads: Math.min(threads.min ?? defaults.min, max),
+      maxThreads: max,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      maxQueue: options.maxQueue ?? Infinity,
+    });
+    try {
+      // Surfaces a broken package (glue that will not import, a start function that panics)
+      // here rather than on the first call.
+      await pool.ready();
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    executor = pool;
+  }
+  const finalizer = new FinalizationRegistry<ObjectRef>((ref) => executor.release(ref));
+  return buildProxy<M>({ executor, shape, timeoutMs: options.timeoutMs }, finalizer);
+}
+
+function validate(options: LoadOptions, mode: string): void {
+  const positive = (name: string, value: number | undefined, integer = false): void => {
+    if (value === undefined) return;
+    if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
+      throw new OffloadBadArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}.`);
+    }
+  };
+  if (mode !== 'pool' && mode !== 'inline') {
+    throw new OffloadBadArgumentError(`mode must be 'pool' or 'inline', got ${String(mode)}.`);
+  }
+  if (mode === 'inline' && options.timeoutMs !== undefined) {
+    throw new OffloadBadArgumentError(
+      "timeoutMs cannot be enforced in mode 'inline': the call runs on your thread and cannot be interrupted. Use mode 'pool' for calls that may run long.",
+    );
+  }
+  positive('timeoutMs', options.timeoutMs);
+  positive('memoryLimitMb', options.memoryLimitMb);
+  positive('maxResultMb', options.maxResultMb);
+  positive('idleTimeoutMs', options.idleTimeoutMs);
+  if (options.maxQueue !== undefined && !(options.maxQueue >= 0)) {
+    throw new OffloadBadArgumentError(`maxQueue must be 0 or more, got ${String(options.maxQueue)}.`);
+  }
+  if (typeof options.threads === 'number') positive('threads', options.threads, true);
+  else if (options.threads) {
+    positive('threads.min', options.threads.min === 0 ? undefined : options.threads.min, true);
+    positive('threads.max', options.threads.max, true);
+    if (options.threads.min !== undefined && options.threads.max !== undefined && options.threads.min > options.threads.max) {
+      throw new OffloadBadArgumentError(`threads.min (${options.threads.min}) is above threads.max (${options.threads.max}).`);
+    }
+  }
+}

@@ -1,0 +1,444 @@
+// The worker pool: a FIFO queue, threads between min and max, one call per thread at a time.
+// Written for this runtime rather than wrapping Piscina because three things it needs are
+// outside Piscina's model: calls pinned to the thread that owns an object (class handles),
+// replacing a thread after a trap while keeping the others, and a leaner round trip
+// (bench/runtime.ts prints both side by side).
+
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import {
+  OffloadClosedError,
+  OffloadCallError,
+  OffloadInstanceLostError,
+  OffloadLoadError,
+  OffloadQueueFullError,
+  OffloadBadArgumentError,
+  OffloadTimeoutError,
+  OffloadWorkerCrashedError,
+} from './errors.js';
+import type { CallTask, Executor } from './executor.js';
+import { ObjectRef } from './executor.js';
+import { faultToError } from './faults.js';
+import { Metrics, type MetricsSnapshot } from './metrics.js';
+import type { CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
+import { OBJECT_KEY, REF_KEY, isWireObject } from './protocol.js';
+import { Queue } from './queue.js';
+
+export interface PoolOptions {
+  minThreads: number;
+  maxThreads: number;
+  idleTimeoutMs: number;
+  maxQueue: number;
+}
+
+export function defaultThreads(): { min: number; max: number } {
+  // CPU-bound guests gain nothing from more threads than cores.
+  return { min: 1, max: Math.max(1, availableParallelism()) };
+}
+
+const fromSource = import.meta.url.endsWith('.ts');
+const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+
+function startThread(workerData: InstanceConfig): Worker {
+  if (!fromSource) return new Worker(workerUrl, { workerData });
+  // Running from source under tsx (tests, benchmarks). Workers inherit --import tsx through
+  // execArgv, but on Node 20 the loader hooks it registers do not reach the worker's entry
+  // module, so the worker registers tsx itself before importing the .ts entry.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap =
+    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); })` +
+    '.catch((error) => { setImmediate(() => { throw error; }); });';
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+interface PendingCall {
+  task: CallTask;
+  request: CallRequest;
+  enqueuedAt: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  settled: boolean;
+  timer: NodeJS.Timeout | undefined;
+  pinnedTo: PoolWorker | undefined;
+}
+
+type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
+
+class PoolWorker {
+  state: WorkerState = 'starting';
+  current: PendingCall | undefined;
+  readonly pinned = new Queue<PendingCall>();
+  readonly objects = new Set<number>();
+  idleTimer: NodeJS.Timeout | undefined;
+  busySince = 0;
+  busyMs = 0;
+  readonly bornAt = performance.now();
+  diedAt: number | undefined;
+  instanceMs = 0;
+  constructor(readonly thread: Worker, readonly wake: Int32Array) {}
+
+  post(message: unknown, transfer: ArrayBuffer[] = []): void {
+    this.thread.postMessage(message, transfer);
+    Atomics.add(this.wake, 0, 1);
+    Atomics.notify(this.wake, 0);
+  }
+}
+
+let nextCallId = 1;
+
+export class Pool implements Executor {
+  readonly #config: InstanceConfig;
+  readonly #options: PoolOptions;
+  readonly #queue = new Queue<PendingCall>();
+  readonly #workers = new Set<PoolWorker>();
+  readonly #metrics = new Metrics();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+  #started = 0;
+  #replaced = 0;
+  #retiredBusyMs = 0;
+  #retiredAliveMs = 0;
+  #firstReady: Promise<void>;
+  #pinnedQueued = 0;
+  #lastInitFailure: OffloadCallError | undefined;
+
+  constructor(config: InstanceConfig, options: PoolOptions) {
+    this.#config = config;
+    this.#options = options;
+    let resolveReady!: () => void;
+    let rejectReady!: (error: unknown) => void;
+    this.#firstReady = new Promise((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    const first = this.#spawn((error) => (error ? rejectReady(error) : resolveReady()));
+    for (let i = 1; i < options.minThreads; i++) this.#spawn();
+    void first;
+  }
+
+  /** Resolves once one thread has built its instance; rejects if that failed. */
+  ready(): Promise<void> {
+    return this.#firstReady;
+  }
+
+  run(task: CallTask): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new OffloadClosedError(task.label));
+    let pinnedTo: PoolWorker | undefined;
+    let args: unknown[];
+    try {
+      ({ pinnedTo, args } = this.#bind(task));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#queue.length + this.#pinnedQueued >= this.#options.maxQueue && !this.#hasIdleFor(pinnedTo)) {
+      return Promise.reject(new OffloadQueueFullError(task.label, this.#options.maxQueue));
+    }
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = {
+        task,
+        request: {
+          type: 'call',
+          id: nextCallId++,
+          op: task.op,
+          name: task.name,
+          args,
+          ...(task.className === undefined ? {} : { className: task.className }),
+          ...(task.target === undefined ? {} : { objectId: task.target.objectId }),
+        },
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+        settled: false,
+        timer: undefined,
+        pinnedTo,
+      };
+      if (pinnedTo) {
+        pinnedTo.pinned.push(call);
+        this.#pinnedQueued++;
+      } else {
+        this.#queue.push(call);
+      }
+      this.#dispatch();
+    });
+  }
+
+  /** Replaces ObjectRefs by wire refs and finds the one thread they all live on. */
+  #bind(task: CallTask): { pinnedTo: PoolWorker | undefined; args: unknown[] } {
+    let owner: PoolWorker | undefined;
+    const claim = (ref: ObjectRef): void => {
+      const worker = ref.owner as PoolWorker;
+      if (ref.freed) throw new OffloadBadArgumentError(`${task.label}: a ${ref.className} passed to it was already freed. Keep objects alive until the calls that use them have finished.`, { function: task.label });
+      if (worker.state === 'dead') throw new OffloadInstanceLostError(task.label, 'was replaced after a trap, a timeout or a crash');
+      if (owner && owner !== worker) {
+        throw new OffloadBadArgumentError(
+          `${task.label}: its objects live in different instances, and an object can only be used where it was created. ` +
+            'Create related objects from one another (e.g. with a method) so they share an instance.',
+          { function: task.label },
+        );
+      }
+      owner = worker;
+    };
+    if (task.target) claim(task.target);
+    const args = task.args.map((arg) => {
+      if (!(arg instanceof ObjectRef)) return arg;
+      claim(arg);
+      return { [REF_KEY]: arg.objectId };
+    });
+    return { pinnedTo: owner, args };
+  }
+
+  #hasIdleFor(pinnedTo: PoolWorker | undefined): boolean {
+    if (pinnedTo) return pinnedTo.state === 'idle';
+    for (const worker of this.#workers) if (worker.state === 'idle') return true;
+    return false;
+  }
+
+  #dispatch(): void {
+    for (const worker of this.#workers) {
+      if (worker.state !== 'idle') continue;
+      let call = worker.pinned.shift();
+      if (call) this.#pinnedQueued--;
+      else call = this.#queue.shift();
+      if (!call) continue;
+      this.#start(worker, call);
+    }
+    let starting = 0;
+    for (const worker of this.#workers) if (worker.state === 'starting') starting++;
+    while (this.#queue.length > starting && this.#workers.size < this.#options.maxThreads && !this.#lastInitFailure) {
+      this.#spawn();
+      starting++;
+    }
+    if (this.#lastInitFailure) {
+      // Threads cannot start (the glue or the start function fails): fail fast, do not loop.
+      for (let call = this.#queue.shift(); call; call = this.#queue.shift()) this.#settle(call, this.#lastInitFailure);
+    }
+    this.#maybeDrained();
+  }
+
+  #start(worker: PoolWorker, call: PendingCall): void {
+    clearTimeout(worker.idleTimer);
+    worker.state = 'busy';
+    worker.current = call;
+    worker.busySince = performance.now();
+    worker.thread.ref();
+    this.#metrics.started(call.task.label, worker.busySince - call.enqueuedAt);
+    if (call.task.timeoutMs !== undefined) {
+      const timeoutMs = call.task.timeoutMs;
+      // A guest in a tight loop never yields, so the only way to stop it is to end the thread.
+      call.timer = setTimeout(() => {
+        this.#settle(call, new OffloadTimeoutError(call.task.label, timeoutMs));
+        this.#retire(worker, 'was stopped after a timeout');
+      }, timeoutMs);
+    }
+    try {
+      worker.post(call.request, call.task.transfer);
+    } catch (error) {
+      // Arguments that cannot be cloned; the thread never saw the call.
+      clearTimeout(call.timer);
+      worker.current = undefined;
+      this.#markIdle(worker);
+      this.#settle(call, new OffloadBadArgumentError(
+        `${call.task.label}: an argument cannot be sent to a worker thread (${(error as Error).message}). ` +
+          'Pass plain data: numbers, bigints, strings, booleans, arrays, plain objects, typed arrays.',
+        { function: call.task.label, cause: error },
+      ));
+      queueMicrotask(() => this.#dispatch());
+    }
+  }
+
+  #spawn(onFirstReady?: (error?: unknown) => void): PoolWorker {
+    const wake = new SharedArrayBuffer(4);
+    const thread = startThread({ ...this.#config, wake });
+    const worker = new PoolWorker(thread, new Int32Array(wake));
+    this.#workers.add(worker);
+    this.#started++;
+    thread.on('message', (message: WorkerMessage) => this.#onMessage(worker, message, onFirstReady));
+    thread.on('error', (error) => this.#onCrash(worker, error, onFirstReady));
+    thread.on('exit', (code) => {
+      if (worker.state !== 'dead') this.#onCrash(worker, new Error(`worker exited with code ${code}`), onFirstReady);
+    });
+    return worker;
+  }
+
+  #onMessage(worker: PoolWorker, message: WorkerMessage, onFirstReady?: (error?: unknown) => void): void {
+    if (worker.state === 'dead') return;
+    switch (message.type) {
+      case 'ready':
+        worker.instanceMs = message.instanceMs;
+        this.#lastInitFailure = undefined;
+        onFirstReady?.();
+        this.#markIdle(worker);
+        this.#dispatch();
+        return;
+      case 'init-failed': {
+        const error = new OffloadLoadError(
+          `the package could not be instantiated: ${faultToError('start', message.fault).message}`,
+        );
+        this.#lastInitFailure = error;
+        onFirstReady?.(error);
+        this.#retire(worker, 'could not start');
+        return;
+      }
+      case 'result': {
+        const call = worker.current;
+        if (!call || call.request.id !== message.id) return;
+        clearTimeout(call.timer);
+        worker.current = undefined;
+        if (message.ok) {
+          this.#settle(call, undefined, this.#decode(worker, message.value), message.runMs);
+        } else {
+          this.#settle(call, faultToError(call.task.label, message.fault), undefined, message.runMs);
+        }
+        if (call.task.op === 'free' && call.task.target) worker.objects.delete(call.task.target.objectId);
+        if (!message.ok && message.trapped) {
+          this.#retire(worker, 'trapped');
+        } else {
+          this.#markIdle(worker);
+        }
+        this.#dispatch();
+      }
+    }
+  }
+
+  #decode(worker: PoolWorker, value: unknown): unknown {
+    const one = (v: unknown): unknown => {
+      if (!isWireObject(v)) return v;
+      worker.objects.add(v[OBJECT_KEY]);
+      return new ObjectRef(worker, v[OBJECT_KEY], v.className);
+    };
+    return Array.isArray(value) ? value.map(one) : one(value);
+  }
+
+  #onCrash(worker: PoolWorker, error: unknown, onFirstReady?: (error?: unknown) => void): void {
+    if (worker.state === 'dead') return;
+    const wasStarting = worker.state === 'starting';
+    const call = worker.current;
+    if (call) this.#settle(call, new OffloadWorkerCrashedError(call.task.label, error));
+    this.#retire(worker, 'crashed');
+    if (wasStarting) {
+      const failure = new OffloadLoadError(`a worker thread failed to start: ${(error as Error)?.message ?? String(error)}`, error);
+      this.#lastInitFailure = failure;
+      onFirstReady?.(failure);
+      this.#dispatch();
+    }
+  }
+
+  /** Ends a thread for good: its in-flight call must already be settled or is failed here. */
+  #retire(worker: PoolWorker, why: string): void {
+    if (worker.state === 'dead') return;
+    const wasServing = worker.state !== 'starting';
+    if (worker.state === 'busy') worker.busyMs += performance.now() - worker.busySince;
+    worker.state = 'dead';
+    worker.diedAt = performance.now();
+    clearTimeout(worker.idleTimer);
+    this.#workers.delete(worker);
+    this.#retiredBusyMs += worker.busyMs;
+    this.#retiredAliveMs += worker.diedAt - worker.bornAt;
+    if (why !== 'idle' && why !== 'closed' && wasServing) this.#replaced++;
+    if (worker.current) {
+      clearTimeout(worker.current.timer);
+      this.#settle(worker.current, new OffloadWorkerCrashedError(worker.current.task.label, new Error(`worker ${why}`)));
+      worker.current = undefined;
+    }
+    for (let call = worker.pinned.shift(); call; call = worker.pinned.shift()) {
+      this.#pinnedQueued--;
+      this.#settle(call, new OffloadInstanceLostError(call.task.label, why));
+    }
+    worker.objects.clear();
+    void worker.thread.terminate();
+    if (!this.#closed) {
+      // Keep the minimum warm so the next caller does not pay for a thread start.
+      queueMicrotask(() => {
+        if (this.#closed || this.#lastInitFailure) return;
+        if (this.#workers.size < this.#options.minThreads) this.#spawn();
+        this.#dispatch();
+      });
+    }
+  }
+
+  #markIdle(worker: PoolWorker): void {
+    if (worker.state === 'busy') worker.busyMs += performance.now() - worker.busySince;
+    worker.state = 'idle';
+    // An idle thread must not keep the process alive; a busy one must.
+    worker.thread.unref();
+    clearTimeout(worker.idleTimer);
+    if (this.#workers.size > this.#options.minThreads && Number.isFinite(this.#options.idleTimeoutMs)) {
+      worker.idleTimer = setTimeout(() => {
+        // Threads that own objects stay: their objects would be lost.
+        if (worker.state === 'idle' && worker.objects.size === 0 && worker.pinned.length === 0 &&
+            this.#workers.size > this.#options.minThreads) {
+          this.#retire(worker, 'idle');
+        }
+      }, this.#options.idleTimeoutMs);
+      worker.idleTimer.unref();
+    }
+  }
+
+  #settle(call: PendingCall, error: unknown, value?: unknown, runMs?: number): void {
+    if (call.settled) return;
+    call.settled = true;
+    clearTimeout(call.timer);
+    this.#metrics.finished(call.task.label, runMs, error instanceof OffloadCallError ? error.code : error ? 'ERR_OFFLOAD_TRAP' : undefined);
+    if (error) call.reject(error);
+    else call.resolve(value);
+  }
+
+  release(ref: ObjectRef): void {
+    const worker = ref.owner as PoolWorker;
+    if (ref.freed || worker.state === 'dead') return;
+    ref.freed = true;
+    worker.objects.delete(ref.objectId);
+    // Messages are handled in order after the running call, so this never races a method call.
+    worker.post({ type: 'release', objectIds: [ref.objectId] });
+  }
+
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    this.#closing = new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      this.#maybeDrained();
+    }).then(async () => {
+      const threads = [...this.#workers];
+      for (const worker of threads) this.#retire(worker, 'closed');
+      await Promise.all(threads.map((w) => w.thread.terminate()));
+    });
+    return this.#closing;
+  }
+
+  #maybeDrained(): void {
+    if (!this.#drained) return;
+    if (this.#queue.length > 0 || this.#pinnedQueued > 0) return;
+    for (const worker of this.#workers) if (worker.state === 'busy') return;
+    const drained = this.#drained;
+    this.#drained = undefined;
+    drained();
+  }
+
+  metrics(): MetricsSnapshot {
+    const now = performance.now();
+    let busy = this.#retiredBusyMs;
+    let alive = this.#retiredAliveMs;
+    let busyThreads = 0;
+    let liveObjects = 0;
+    for (const worker of this.#workers) {
+      busy += worker.busyMs + (worker.state === 'busy' ? now - worker.busySince : 0);
+      alive += now - worker.bornAt;
+      if (worker.state === 'busy') busyThreads++;
+      liveObjects += worker.objects.size;
+    }
+    return this.#metrics.snapshot({
+      mode: 'pool',
+      queueDepth: this.#queue.length + this.#pinnedQueued,
+      running: busyThreads,
+      threads: this.#workers.size,
+      busyThreads,
+      utilization: alive > 0 ? Math.min(1, busy / alive) : 0,
+      workersStarted: this.#started,
+      workersReplaced: this.#replaced,
+      liveObjects,
+    });
+  }
+}

@@ -1,0 +1,73 @@
+// The messages between the pool (main thread) and a worker, and the markers that stand in for
+// objects that cannot cross threads. Both sides import only types and constants from here.
+
+export type CallOp = 'call' | 'static' | 'construct' | 'method' | 'free';
+
+export interface CallSpec {
+  op: CallOp;
+  /** Function or method name; for 'construct' and 'free' the class name. */
+  name: string;
+  className?: string;
+  objectId?: number;
+  args: unknown[];
+}
+
+export interface CallRequest extends CallSpec {
+  type: 'call';
+  id: number;
+}
+
+export interface ReleaseRequest {
+  type: 'release';
+  objectIds: number[];
+}
+
+export type WorkerRequest = CallRequest | ReleaseRequest;
+
+export interface InstanceConfig {
+  glueUrl: string;
+  module: WebAssembly.Module;
+  memoryMaxBytes: number;
+  memoryLimited: boolean;
+  maxResultBytes: number;
+  /** Pool only: a counter the pool bumps after each post, so an idle worker can sleep in Atomics.wait. */
+  wake?: SharedArrayBuffer;
+}
+
+/** A failure described in plain data, turned back into an error class on the calling side. */
+export type Fault =
+  | { kind: 'trap'; trapKind: 'panic' | 'stack_overflow' | 'memory_access' | 'unreachable' | 'other'; detail: string; panicMessage?: string; location?: string }
+  | { kind: 'memory'; detail: string; usedBytes: number; limitBytes?: number }
+  | { kind: 'guest'; message: string; name?: string; cause?: unknown }
+  | { kind: 'too_large'; sizeBytes: number; limitBytes: number }
+  | { kind: 'bad_argument'; message: string }
+  | { kind: 'instance_lost'; why: string };
+
+export type CallResponse =
+  | { type: 'result'; id: number; ok: true; value: unknown; runMs: number }
+  | { type: 'result'; id: number; ok: false; fault: Fault; trapped: boolean; runMs: number };
+
+export type WorkerMessage =
+  | CallResponse
+  | { type: 'ready'; instanceMs: number }
+  | { type: 'init-failed'; fault: Fault };
+
+/** Stands for an object that lives inside an instance, in arguments (main -> worker). */
+export const REF_KEY = '__offload_ref__';
+/** Stands for an object a call returned (worker -> main). */
+export const OBJECT_KEY = '__offload_object__';
+
+export interface WireRef {
+  [REF_KEY]: number;
+}
+export interface WireObject {
+  [OBJECT_KEY]: number;
+  className: string;
+}
+
+export function isWireObject(value: unknown): value is WireObject {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[OBJECT_KEY] === 'number';
+}
+export function isWireRef(value: unknown): value is WireRef {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[REF_KEY] === 'number';
+}

@@ -1,0 +1,124 @@
+/**
+ * Engine plumbing: the WasmEdge AOT cache, a missing WasmEdge, the WasmEdge concurrency limit.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ProgramTimeoutError, closeV8Pool, configureWasmEdgeConcurrency, prepareWasmEdge, runProgram } from '../src/programs/index.js';
+import { ConcurrencyLimiter } from '../src/programs/limiter.js';
+import { inspectProgram } from '../src/programs/wasm-module.js';
+import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
+
+const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'offload-engines-'));
+let bins: Map<string, string>;
+
+before(async () => {
+  [bins] = await Promise.all([buildProgramFixture(crateDir), ensureWasmEdge()]);
+});
+after(async () => {
+  await closeV8Pool();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('WasmEdge AOT cache', () => {
+  test('compiles a module once, keyed by its hash, and reuses the artifact', async () => {
+    const previous = process.env.OFFLOAD_AOT_CACHE;
+    process.env.OFFLOAD_AOT_CACHE = join(scratch, 'aot');
+    try {
+      const bytes = readFileSync(bins.get('exitcode')!);
+      const info = inspectProgram(bytes);
+      const first = await prepareWasmEdge(bytes, info);
+      assert.equal(first.artifact.compiled, true);
+      assert.ok(first.artifact.dir.startsWith(join(scratch, 'aot', info.hash)), first.artifact.dir);
+      assert.ok(existsSync(first.artifact.path));
+      const mtime = statSync(first.artifact.path).mtimeMs;
+
+      const second = await prepareWasmEdge(bytes, info);
+      assert.equal(second.artifact.compiled, false);
+      assert.equal(second.artifact.path, first.artifact.path);
+      const result = await runProgram(bytes, { engine: 'wasmedge', args: ['9'] });
+      assert.equal(result.exitCode, 9);
+      assert.equal(statSync(first.artifact.path).mtimeMs, mtime, 'the artifact was rebuilt');
+    } finally {
+      if (previous === undefined) delete process.env.OFFLOAD_AOT_CACHE;
+      else process.env.OFFLOAD_AOT_CACHE = previous;
+    }
+  });
+});
+
+describe('missing WasmEdge', () => {
+  test('is a clear ERR_OFFLOAD_ENGINE_MISSING error that says how to install it', async () => {
+    // A fresh process with no wasmedge on PATH, an empty HOME (no private prefix) and no
+    // OFFLOAD_WASMEDGE: exactly what a user without WasmEdge has.
+    const script = `import(${JSON.stringify(join(repoRoot, 'src/programs/index.ts'))})
+      .then((m) => m.runProgram(require('node:fs').readFileSync(process.env.WASM), { engine: 'wasmedge' }))
+      .then(() => console.log('ran'), (e) => console.log(JSON.stringify({ code: e.code, name: e.name, message: e.message })));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: repoRoot,
+      env: { PATH: dirname(process.execPath), HOME: join(scratch, 'empty-home'), WASM: bins.get('echo')! },
+    });
+    const error = JSON.parse(stdout.trim().split('\n').pop()!);
+    assert.equal(error.code, 'ERR_OFFLOAD_ENGINE_MISSING');
+    assert.equal(error.name, 'EngineMissingError');
+    assert.match(error.message, /scripts\/install-wasmedge\.sh/);
+  });
+});
+
+describe('V8 engine', () => {
+  test('an endless loop runs off the main thread, which keeps serving timers', async () => {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 20);
+    try {
+      await assert.rejects(runProgram(readFileSync(bins.get('spin')!), { engine: 'v8', timeoutMs: 600 }), ProgramTimeoutError);
+    } finally {
+      clearInterval(interval);
+    }
+    assert.ok(ticks > 0, 'no timer fired while the guest was spinning');
+  });
+});
+
+describe('concurrency limits', () => {
+  test('ConcurrencyLimiter never runs more than its limit', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    let running = 0;
+    let peak = 0;
+    const task = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setImmediate(r));
+      running--;
+    };
+    await Promise.all(Array.from({ length: 7 }, () => limiter.run(task)));
+    assert.equal(peak, 2);
+    assert.throws(() => new ConcurrencyLimiter(0), RangeError);
+  });
+
+  test('WasmEdge runs wait for a free slot', async () => {
+    configureWasmEdgeConcurrency(1);
+    try {
+      const spin = readFileSync(bins.get('spin')!);
+      const echo = readFileSync(bins.get('echo')!);
+      // Compile both first so only the runs compete for the slot.
+      await prepareWasmEdge(spin, inspectProgram(spin));
+      await prepareWasmEdge(echo, inspectProgram(echo));
+      const order: string[] = [];
+      const slow = runProgram(spin, { engine: 'wasmedge', timeoutMs: 1000 }).catch((e) => {
+        assert.ok(e instanceof ProgramTimeoutError);
+        order.push('spin killed');
+      });
+      const fast = runProgram(echo, { engine: 'wasmedge' }).then(() => order.push('echo done'));
+      await Promise.all([slow, fast]);
+      // With one slot, the quick program could only start after the endless one was killed.
+      assert.deepEqual(order, ['spin killed', 'echo done']);
+    } finally {
+      configureWasmEdgeConcurrency(2);
+    }
+  });
+});
