@@ -1,0 +1,38 @@
+// What each workload benchmark returns, so `npm run bench` can print, store and chart them
+// the same way.
+
+export interface BenchRow {
+  /** What was computed, e.g. "thumbnail 1024px JPEG". */
+  task: string;
+  /** Who computed it, e.g. "offload pool", "wasm kernel", "sharp (1 thread)", "native Rust". */
+  impl: string;
+  medianMs: number;
+  /** 10th and 90th percentiles, to show the spread. */
+  p10Ms: number;
+  p90Ms: number;
+  samples: number;
+  /** True for the call path users take (through offload's pool); false for the kernel alone. */
+  viaOffload?: boolean;
+}
+
+export interface Goal {
+  /** e.g. "wasm kernel / native Rust (thumbnail)". */
+  name: string;
+  ratio: number;
+  /** e.g. "<= 1.3". */
+  target: string;
+  met: boolean;
+  /** Where a goal is missed: by how much, why (from a profile), what would close it. */
+  note?: string;
+}
+
+export interface WorkloadResult {
+  workload: string;
+  title: string;
+  /** Inputs used: file names, sizes, where they came from. */
+  inputs: string[];
+  rows: BenchRow[];
+  goals: Goal[];
+  /** Anything else worth publishing (accuracy, model size, ...). */
+  facts?: Record<string, string | number>;
+}
