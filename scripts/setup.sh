@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Everything `npm start` and `npm test` need on a fresh machine, installed idempotently:
-# npm packages, offload's own build, the Rust-to-wasm toolchain and WasmEdge.
+# npm packages, offload's own build, the Rust-to-wasm toolchain and WasmEdge; with
+# --for-tests also what only the tests use (both Rust routes, Chromium).
 # Each step says what it does and skips itself when its work is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for_tests=false
+[ "${1:-}" = "--for-tests" ] && for_tests=true
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -26,7 +30,21 @@ npx tsc -p tsconfig.build.json
 step "Rust toolchain for wasm (offload setup)"
 node dist/cli/main.js setup
 
+if $for_tests; then
+  # The tests build with each route on purpose, so a machine whose rustup works also gets
+  # Debian's rustc-web route, and the other way round where rustup can download.
+  step "Debian rustc-web route (tests cover both routes)"
+  node dist/cli/main.js setup --route debian
+  step "rustup route (tests cover both routes)"
+  node dist/cli/main.js setup --route rustup || echo "    rustup route unavailable here; its test will say so"
+fi
+
 if [ -f scripts/install-wasmedge.sh ]; then
   step "WasmEdge (second engine)"
   bash scripts/install-wasmedge.sh
+fi
+
+if $for_tests && [ -f scripts/install-chromium.sh ]; then
+  step "Chromium (browser tests)"
+  bash scripts/install-chromium.sh
 fi

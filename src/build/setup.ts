@@ -34,11 +34,41 @@ async function aptInstall(reporter: Reporter): Promise<void> {
   step.done();
 }
 
+function debianComplete(probe: ToolchainProbe): boolean {
+  const d = probe.debian;
+  return Boolean(d.rustcVersion) && d.cargo && d.stdSource && d.linker && d.wasiLibc;
+}
+
+/** Installs one route on purpose, e.g. the Debian one on a machine whose rustup also works. */
+async function setupRoute(route: 'rustup' | 'debian', reporter: Reporter): Promise<void> {
+  const probe = await probeToolchain();
+  if (route === 'rustup') {
+    const missing = WASM_TARGETS.filter((t) => !probe.rustup.targets.includes(t));
+    if (missing.length === 0) return reporter.info('✓ rustup route ready');
+    if (!probe.rustup.version) throw new ToolchainMissingError('rustup is not installed; see https://rustup.rs, or use --route debian.');
+    await tryRustup(missing, reporter);
+    const after = await probeToolchain();
+    if (WASM_TARGETS.some((t) => !routeFor(after, t))) {
+      throw new ToolchainMissingError(`rustup could not add ${missing.join(' ')}; try --route debian.`);
+    }
+    return;
+  }
+  if (debianComplete(probe)) return reporter.info('✓ Debian rustc-web route ready');
+  if (process.getuid?.() !== 0) {
+    throw new ToolchainMissingError(`Run:\n  sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
+  }
+  await aptInstall(reporter);
+  if (!debianComplete(await probeToolchain())) {
+    throw new ToolchainMissingError('After installing, the Debian route is still incomplete; see `offload doctor`.');
+  }
+}
+
 /**
- * Makes both wasm targets buildable, by whichever route this machine allows. Quick and silent
- * but for one line when everything is already there.
+ * Makes both wasm targets buildable, by whichever route this machine allows (or the one
+ * asked for). Quick and silent but for one line when everything is already there.
  */
-export async function runSetup(reporter: Reporter): Promise<void> {
+export async function runSetup(reporter: Reporter, options: { route?: 'rustup' | 'debian' } = {}): Promise<void> {
+  if (options.route) return setupRoute(options.route, reporter);
   let probe = await probeToolchain();
   let missing = missingTargets(probe);
   if (missing.length === 0 && probe.hostCargo) {

@@ -28,8 +28,12 @@ export function registerBuildCommands(program: Command, doctorChecks: DoctorChec
   program
     .command('setup')
     .description('install what building needs (rustup targets, or Debian rustc-web when rustup cannot)')
-    .action(async () => {
-      await runSetup(consoleReporter());
+    .option('--route <route>', 'set up this route even if another one works: rustup or debian')
+    .action(async (flags: { route?: string }) => {
+      if (flags.route !== undefined && flags.route !== 'rustup' && flags.route !== 'debian') {
+        program.error(`--route must be "rustup" or "debian", not "${flags.route}"`);
+      }
+      await runSetup(consoleReporter(), { route: flags.route });
     });
 
   program
