@@ -42,13 +42,13 @@ export async function ensureWasmBindgen(version: string, hostCargo: string | und
   const result = await exec(
     hostCargo,
     ['install', 'wasm-bindgen-cli', '--version', `=${version}`, '--root', stagingRoot, '--no-track'],
-    { stderr: 'inherit' },
+    { stderr: reporter.quiet ? 'pipe' : 'inherit' },
   );
   if (result.code !== 0) {
     step.fail(`cargo install exited with ${result.code}`);
     await rm(stagingRoot, { recursive: true, force: true });
     throw new InstallError(
-      `Could not install wasm-bindgen-cli ${version} (cargo's messages are above). ` +
+      `Could not install wasm-bindgen-cli ${version}${reporter.quiet ? `:\n${result.stderr.trim()}\n` : " (cargo's messages are above)."} ` +
         `Check the version exists (\`cargo info wasm-bindgen-cli@${version}\`), or pin wasm-bindgen to one that does.`,
     );
   }

@@ -51,7 +51,7 @@ export async function cargoBuild(options: CargoBuildOptions, reporter: Reporter)
   const step = reporter.step(title);
   const result = await exec(route.cargo, args, {
     env: route.env(rustflags),
-    stderr: 'inherit',
+    stderr: reporter.quiet ? 'pipe' : 'inherit',
     onStdoutLine: (line) => {
       if (!line.startsWith('{')) return;
       const message = JSON.parse(line) as CargoMessage;
@@ -63,7 +63,11 @@ export async function cargoBuild(options: CargoBuildOptions, reporter: Reporter)
   });
   if (result.code !== 0) {
     step.fail(`exit code ${result.code}`);
-    throw new CompileError(`cargo build failed for ${options.manifestPath}; the compiler's messages are above.`);
+    throw new CompileError(
+      reporter.quiet
+        ? `cargo build failed for ${options.manifestPath}:\n${result.stderr.trim()}`
+        : `cargo build failed for ${options.manifestPath}; the compiler's messages are above.`,
+    );
   }
   step.done();
   if (artifacts.length === 0) {

@@ -6,6 +6,11 @@
 export interface Reporter {
   step(title: string): Step;
   info(line: string): void;
+  /**
+   * True when tools' own output (cargo's progress and diagnostics) should be captured rather
+   * than shown; it is then put into the error when a tool fails, so nothing is lost.
+   */
+  readonly quiet?: boolean;
 }
 
 export interface Step {
@@ -32,6 +37,7 @@ export function consoleReporter(write: (line: string) => void = (line) => proces
 }
 
 export const silentReporter: Reporter = {
+  quiet: true,
   info: () => {},
   step: () => ({ done: () => {}, fail: () => {} }),
 };
