@@ -1,0 +1,18 @@
+// Builds the crate into pkg/ with `offload build`'s library code (a no-op when nothing
+// changed), in the cargo target folder the test suite shares, so std for wasm is compiled
+// once per machine.
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { buildPackage } from '../../../src/build/build.js';
+import { consoleReporter, silentReporter } from '../../../src/build/progress.js';
+import { crateDir } from './paths.js';
+
+export const sharedTargetDir = path.join(homedir(), '.cache', 'offload', 'test-target');
+
+export async function buildDigits(options: { quiet?: boolean } = {}): Promise<{ pkgDir: string; wasmPath: string; gluePath: string }> {
+  const result = await buildPackage(crateDir, {
+    targetDir: process.env.CARGO_TARGET_DIR ?? sharedTargetDir,
+    reporter: options.quiet ? silentReporter : consoleReporter(),
+  });
+  return { pkgDir: result.pkgDir, wasmPath: result.wasmPath, gluePath: result.gluePath ?? path.join(result.pkgDir, 'digits.js') };
+}
