@@ -64,6 +64,16 @@ describe('offload build on the hello crate, in a fresh folder', () => {
     assert.match(again.stderr, /up to date/);
     assert.doesNotMatch(again.stderr, /cargo build/);
 
+    // A file rustc never reads (TypeScript beside the crate, as `offload new` makes) is no input.
+    await writeFile(join(crate, 'index.ts'), 'console.log(1);\n');
+    const unrelated = await runCli(['build', crate]);
+    assert.match(unrelated.stderr, /up to date/);
+    assert.deepEqual(
+      (await readManifest(pkg)).inputs,
+      ['Cargo.lock', 'Cargo.toml', 'src/lib.rs'],
+      'the inputs are what rustc read, from cargo dep-info, plus the manifests',
+    );
+
     const lib = join(crate, 'src', 'lib.rs');
     await writeFile(lib, (await readFile(lib, 'utf8')).replace('push_str("hello ")', 'push_str("hi ")'));
     const changed = await runCli(['build', crate]);

@@ -1,10 +1,11 @@
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OFFLOAD_VERSION } from '../version.js';
+import { CompileError } from './errors.js';
 import { ensureWasmBindgen, runWasmBindgen } from './bindgen.js';
 import { cargoBuild } from './cargo.js';
 import { assertLibraryCrate, assertProgramCrate, readCrate, type CrateInfo } from './crate.js';
-import { fingerprint, sha256File } from './fingerprint.js';
+import { buildInputs, hashInputs, sha256File } from './fingerprint.js';
 import { findLockfile, lockedWasmBindgenVersion } from './lockfile.js';
 import { readManifest, writeManifest, writePackageJson, type BuiltArtifact, type OffloadManifest } from './manifest.js';
 import { consoleReporter, type Reporter } from './progress.js';
@@ -49,9 +50,10 @@ function resultFor(pkgDir: string, manifest: OffloadManifest, skipped: boolean):
 }
 
 /** The previous output is reusable when its inputs hash the same and its files are intact. */
-async function reusable(pkgDir: string, inputHash: string): Promise<OffloadManifest | undefined> {
+async function reusable(crateDir: string, pkgDir: string, settings: unknown): Promise<OffloadManifest | undefined> {
   const previous = await readManifest(pkgDir);
-  if (previous?.inputHash !== inputHash) return undefined;
+  if (!previous?.inputs) return undefined;
+  if ((await hashInputs(crateDir, previous.inputs, settings)) !== previous.inputHash) return undefined;
   for (const artifact of previous.artifacts) {
     const hash = await sha256File(join(pkgDir, artifact.wasm)).catch(() => undefined);
     if (hash !== artifact.sha256) return undefined;
@@ -95,7 +97,10 @@ interface Plan {
   settings: Record<string, unknown>;
 }
 
-async function buildLibrary(plan: Plan, staging: string): Promise<Omit<OffloadManifest, 'inputHash'>> {
+/** A manifest without its input hash yet, plus the cargo artifacts whose dep-info names the inputs. */
+type Built = Omit<OffloadManifest, 'inputHash' | 'inputs'> & { cargoArtifacts: string[] };
+
+async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   const { crate, route, reporter } = plan;
   const libName = crate.libName as string;
   const [artifact] = await cargoBuild(
@@ -117,6 +122,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Omit<OffloadMa
   optStep.done(`${built.bytesBeforeOpt} → ${built.bytesAfterOpt} bytes`);
   const types = `${libName}.d.ts`;
   return {
+    cargoArtifacts: [artifact.wasmPath],
     schema: 1,
     kind: 'library',
     name: crate.name,
@@ -138,7 +144,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Omit<OffloadMa
   };
 }
 
-async function buildProgram(plan: Plan, staging: string): Promise<Omit<OffloadManifest, 'inputHash'>> {
+async function buildProgram(plan: Plan, staging: string): Promise<Built> {
   const { crate, route, reporter } = plan;
   const binaries = await cargoBuild(
     { manifestPath: crate.manifestPath, route, simd: plan.simd, targetDir: plan.targetDir, artifactKind: 'bin' },
@@ -151,6 +157,7 @@ async function buildProgram(plan: Plan, staging: string): Promise<Omit<OffloadMa
   }
   optStep.done(artifacts.map((a) => `${a.name}: ${a.bytesBeforeOpt} → ${a.bytesAfterOpt} bytes`).join(', '));
   return {
+    cargoArtifacts: binaries.map((b) => b.wasmPath),
     schema: 1,
     kind: 'program',
     name: crate.name,
@@ -175,11 +182,8 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   const simd = options.simd ?? true;
   const optLevel = options.optLevel ?? 'speed';
   const settings = { kind, simd, optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
-  const hashInputs = async () =>
-    fingerprint(crate.dir, { lockfile: await findLockfile(crate.dir), outDir: pkgDir, settings });
-
   if (!options.force) {
-    const previous = await reusable(pkgDir, await hashInputs());
+    const previous = await reusable(crate.dir, pkgDir, settings);
     if (previous) {
       reporter.info(`✓ ${crate.name} is up to date (${pkgDir}); --force rebuilds`);
       return resultFor(pkgDir, previous, true);
@@ -197,8 +201,16 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   try {
     const plan: Plan = { crate, route, probe, pkgDir, simd, optLevel, reporter, targetDir, settings };
     const built = kind === 'library' ? await buildLibrary(plan, staging) : await buildProgram(plan, staging);
-    // Hash after cargo ran: the first build writes Cargo.lock, which is an input from then on.
-    const manifest: OffloadManifest = { ...built, inputHash: await hashInputs() };
+    // Read after cargo ran: the first build writes Cargo.lock, and dep-info lists what rustc read.
+    const inputs = await buildInputs(crate.dir, {
+      artifacts: built.cargoArtifacts,
+      lockfile: await findLockfile(crate.dir),
+      outDir: pkgDir,
+    });
+    const { cargoArtifacts: _, ...described } = built;
+    const inputHash = await hashInputs(crate.dir, inputs, settings);
+    if (!inputHash) throw new CompileError(`an input of ${crate.name} vanished during the build; build again`);
+    const manifest: OffloadManifest = { ...described, inputs, inputHash };
     await writeManifest(staging, manifest);
     await writePackageJson(staging, manifest);
     await publish(staging, pkgDir);

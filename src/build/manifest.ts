@@ -26,6 +26,8 @@ export interface OffloadManifest {
   glue?: string;
   types?: string;
   exports?: Export[];
+  /** What the build read, relative to the crate; their contents make up inputHash. */
+  inputs: string[];
   inputHash: string;
   options: { simd: boolean; optLevel: OptLevel };
   toolchain: { route: 'rustup' | 'debian'; rustc: string; wasmBindgen?: string; wasmOpt?: string; offload: string };
