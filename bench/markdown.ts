@@ -129,11 +129,11 @@ export async function benchMarkdown(options: { quick?: boolean; log?: (line: str
       const ms: Record<string, number> = {};
       for (const [impl, s] of Object.entries(stats)) {
         const scaled = perRender(s, reps);
-        rows.push(row(task, impl, scaled, impl === IMPL.pool ? true : impl === IMPL.inline || impl === IMPL.kernel ? false : undefined));
+        rows.push({ ...row(task, impl, scaled, impl === IMPL.pool ? true : impl === IMPL.inline || impl === IMPL.kernel ? false : undefined), perItem: true });
         ms[impl] = scaled.medianMs;
       }
       const nativeDoc = native.documents[i]!;
-      rows.push(row(task, IMPL.native, nativeDoc));
+      rows.push({ ...row(task, IMPL.native, nativeDoc), perItem: true });
       ms[IMPL.native] = nativeDoc.medianMs;
       perDoc.push({ doc, ms });
     }

@@ -13,6 +13,11 @@ export interface BenchRow {
   samples: number;
   /** True for the call path users take (through offload's pool); false for the kernel alone. */
   viaOffload?: boolean;
+  /**
+   * One of many similar items (e.g. one document of a corpus): kept in results.json, shown in
+   * the docs as a per-implementation summary, left out of the charts.
+   */
+  perItem?: boolean;
 }
 
 export interface Goal {
