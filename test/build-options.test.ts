@@ -1,7 +1,7 @@
 // Build options and toolchain pinning that users rely on: SIMD on/off, and a crate locked to
 // a wasm-bindgen other than the newest, which needs the CLI of exactly that version.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { OffloadManifest } from '../src/build/manifest.js';
@@ -50,5 +50,34 @@ describe('a crate pinned to another wasm-bindgen version', () => {
 
     const doctor = await runCli(['doctor']);
     assert.match(doctor.stdout, /wasm-bindgen-cli\s+ok\s+cached: .*0\.2\.100/);
+  });
+});
+
+describe('two crates with the same name sharing one cargo target folder', () => {
+  it("each package gets its own crate's code, not the other's cdylib", async () => {
+    const targetDir = join(root.path, 'shared-target');
+    const makeTwin = async (folder: string, answer: number) => {
+      const crate = join(root.path, folder, 'twin');
+      await copyCrate(join(repoRoot, 'test', 'fixtures', 'build-pinned'), crate);
+      const toml = await readFile(join(crate, 'Cargo.toml'), 'utf8');
+      await writeFile(join(crate, 'Cargo.toml'), toml.replace('name = "build-pinned"', 'name = "twin"').replace('=0.2.100', '=0.2.130'));
+      await rm(join(crate, 'Cargo.lock'), { force: true });
+      await writeFile(
+        join(crate, 'src', 'lib.rs'),
+        `use wasm_bindgen::prelude::*;\n#[wasm_bindgen]\npub fn answer() -> u32 { ${answer} }\n`,
+      );
+      return crate;
+    };
+    const first = await makeTwin('a', 1);
+    const second = await makeTwin('b', 2);
+    for (const crate of [first, second]) {
+      const built = await runCli(['build', crate, '--target-dir', targetDir]);
+      assert.equal(built.code, 0, built.stderr);
+    }
+    // The first crate is unchanged and the shared cdylib file was last written by the second.
+    const again = await runCli(['build', first, '--target-dir', targetDir, '--force']);
+    assert.equal(again.code, 0, again.stderr);
+    const glue = await loadGlue<{ answer: () => number }>(join(first, 'pkg'), 'twin', 'again');
+    assert.equal(glue.answer(), 1);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { readDepInfo } from './dep-info.js';
 
 /** Folders that are outputs or tooling state, never inputs of a build. */
 const SKIPPED_DIRS = new Set(['target', 'pkg', '.git', 'node_modules']);
@@ -28,23 +29,6 @@ async function collectFiles(dir: string, skip: (path: string) => boolean, out: s
 }
 
 /**
- * The local files rustc read for an artifact (sources, include_bytes! data, path
- * dependencies), from the dep-info file cargo writes beside it. Registry crates are not
- * listed; Cargo.lock pins them.
- */
-async function depInfoFiles(artifactPath: string): Promise<string[] | undefined> {
-  const text = await readFile(artifactPath.replace(/\.wasm$/, '.d'), 'utf8').catch(() => undefined);
-  const rule = text?.split('\n').find((line) => line.includes(': '));
-  if (!rule) return undefined;
-  // Make syntax: dependencies separated by spaces, spaces inside a path escaped as "\ ".
-  return rule
-    .slice(rule.indexOf(': ') + 2)
-    .split(/(?<!\\)\s+/)
-    .filter(Boolean)
-    .map((path) => path.replaceAll('\\ ', ' '));
-}
-
-/**
  * What a build read, as paths relative to the crate: precisely the compiler's inputs plus
  * the manifests when cargo's dep-info is there. A build script may read anything, so a crate
  * with build.rs (or without dep-info) counts every file in its folder.
@@ -55,7 +39,7 @@ export async function buildInputs(
 ): Promise<string[]> {
   const files = new Set<string>([join(crateDir, 'Cargo.toml')]);
   if (options.lockfile) files.add(options.lockfile);
-  const fromDepInfo = await Promise.all(options.artifacts.map(depInfoFiles));
+  const fromDepInfo = await Promise.all(options.artifacts.map(readDepInfo));
   if (!(await exists(join(crateDir, 'build.rs'))) && fromDepInfo.every((list) => list !== undefined)) {
     for (const list of fromDepInfo) for (const file of list ?? []) files.add(file);
   } else {
