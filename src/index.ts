@@ -13,3 +13,6 @@ export * from './runtime/index.js';
 
 // Running WASI programs on V8 or WasmEdge.
 export * from './programs/index.js';
+
+// Serving packages over HTTP.
+export * from './server/index.js';

@@ -4,6 +4,7 @@ import { OFFLOAD_VERSION } from '../version.js';
 import { wasmEdgeDoctorRow } from '../programs/doctor-check.js';
 import { registerBuildCommands } from './build-commands.js';
 import { registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { reportError } from './report-error.js';
 
 const program = new Command('offload')
@@ -12,6 +13,7 @@ const program = new Command('offload')
 
 registerBuildCommands(program, [wasmEdgeDoctorRow]);
 registerRunCommand(program);
+registerServeCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportError(error);

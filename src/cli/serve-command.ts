@@ -1,0 +1,74 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { OffloadBadArgumentError } from '../runtime/index.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, exitOnSignals, readServeConfig, serve, type PackageConfig, type RuntimeLimits } from '../server/index.js';
+
+interface ServeFlags {
+  port?: number;
+  host?: string;
+  config?: string;
+  watch?: boolean;
+  threads?: number;
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+  maxQueue?: number;
+  bodyLimitMb?: number;
+  shutdownTimeoutMs?: number;
+  logLevel: string;
+}
+
+/** `offload serve`: every exported function of the given packages as POST /<package>/<function>. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve built packages over HTTP: POST /<package>/<function>, docs at /docs, /metrics, /healthz, /readyz')
+    .argument('[packages...]', 'pkg/ folders (or built crate folders) made by `offload build`')
+    .option('--port <n>', 'port to listen on (0 picks a free one; default 8080)', integer(0))
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--config <file>', 'JSON file with packages and per-package limits (see src/server/config.ts)')
+    .option('--watch', 'reload a package when its build changes; in-flight calls finish on the old build')
+    .option('--threads <n>', 'worker threads per package', integer(1))
+    .option('--timeout-ms <ms>', 'longest a call may run before it answers 504', positive)
+    .option('--memory-limit-mb <mb>', 'memory cap per instance; exceeding it answers 500 ERR_OFFLOAD_MEMORY', positive)
+    .option('--max-queue <n>', 'calls that may wait for a thread; more answer 503 with Retry-After', integer(0))
+    .option('--body-limit-mb <mb>', 'largest request body (default 1 MiB); larger ones answer 413', positive)
+    .option('--shutdown-timeout-ms <ms>', `how long SIGTERM/SIGINT waits for in-flight requests (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS})`, integer(1))
+    .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
+    .action(run);
+}
+
+async function run(paths: string[], flags: ServeFlags): Promise<void> {
+  const config = flags.config ? await readServeConfig(flags.config) : undefined;
+  const packages: PackageConfig[] = [...(config?.packages ?? []), ...paths.map((path) => ({ path }))];
+  if (packages.length === 0) {
+    throw new OffloadBadArgumentError('give at least one package folder, e.g. `offload serve examples/hello/pkg`, or --config <file>.');
+  }
+  const overrides: RuntimeLimits = {};
+  if (flags.threads !== undefined) overrides.threads = flags.threads;
+  if (flags.timeoutMs !== undefined) overrides.timeoutMs = flags.timeoutMs;
+  if (flags.memoryLimitMb !== undefined) overrides.memoryLimitMb = flags.memoryLimitMb;
+  if (flags.maxQueue !== undefined) overrides.maxQueue = flags.maxQueue;
+  if (flags.bodyLimitMb !== undefined) overrides.bodyLimitMb = flags.bodyLimitMb;
+  const server = await serve(packages, {
+    port: flags.port ?? config?.port ?? 8080,
+    host: flags.host ?? config?.host ?? '127.0.0.1',
+    watch: flags.watch ?? config?.watch ?? false,
+    ...(config?.defaults ? { defaults: config.defaults } : {}),
+    overrides,
+    logger: { level: flags.logLevel },
+  });
+  exitOnSignals(server, flags.shutdownTimeoutMs ?? config?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+}
+
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min}.`);
+    return n;
+  };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number.');
+  return n;
+}

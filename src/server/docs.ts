@@ -1,0 +1,87 @@
+// The OpenAPI 3.1 document (/openapi.json) and the interactive docs (/docs), both generated
+// from the route schemas, which come from the .d.ts. Swagger UI's files are served from the
+// @fastify/swagger-ui package itself, so the docs work with no network access.
+
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { HostedPackage } from './hosted-package.js';
+import { routePath } from './routes.js';
+import { OFFLOAD_VERSION } from '../version.js';
+
+type OpenApi = Record<string, unknown> & { paths?: Record<string, Record<string, Record<string, unknown>>> };
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string', description: 'Stable error code, e.g. ERR_OFFLOAD_TIMEOUT' },
+    message: { type: 'string' },
+    function: { type: 'string' },
+    panicMessage: { type: 'string', description: 'The Rust panic message, for ERR_OFFLOAD_TRAP' },
+  },
+  required: ['statusCode', 'code', 'message'],
+};
+
+const ERROR_RESPONSES: Record<string, string> = {
+  '400': 'A missing, unknown or mistyped argument (ERR_OFFLOAD_BAD_ARGUMENT); the message names it.',
+  '413': 'The request body is larger than the package’s body limit.',
+  '415': 'A body type this function does not take.',
+  '422': 'The Rust function returned an error (ERR_OFFLOAD_GUEST_ERROR).',
+  '500': 'The call trapped (ERR_OFFLOAD_TRAP, with the panic message) or hit its memory cap (ERR_OFFLOAD_MEMORY).',
+  '503': 'The queue is full (ERR_OFFLOAD_QUEUE_FULL) or the server is not ready; see Retry-After.',
+  '504': 'The call ran past its timeout (ERR_OFFLOAD_TIMEOUT); its worker was replaced.',
+};
+
+export async function registerDocs(app: FastifyInstance, packages: readonly HostedPackage[]): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `offload: ${packages.map((p) => p.name).join(', ')}`,
+        description:
+          'Rust functions compiled to WebAssembly, served by offload. Each function takes a JSON array of positional ' +
+          'arguments or a JSON object of named arguments, and answers with its result as JSON (bytes as application/octet-stream).',
+        version: OFFLOAD_VERSION,
+      },
+      tags: packages.map((p) => ({ name: p.name, description: `Functions exported by ${p.name}` })),
+    },
+    transformObject: (document) => describeTransport(('openapiObject' in document ? document.openapiObject : {}) as OpenApi, packages) as never,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { tryItOutEnabled: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * What the route schemas cannot say by themselves: raw-bytes bodies with their other
+ * arguments in the query string, bytes results, and the error answers every call may give.
+ */
+function describeTransport(doc: OpenApi, packages: readonly HostedPackage[]): OpenApi {
+  for (const pkg of packages) {
+    for (const spec of pkg.functions) {
+      const operation = doc.paths?.[routePath(pkg.name, spec.name)]?.post;
+      if (!operation) continue;
+      const body = operation.requestBody as { content?: Record<string, unknown> } | undefined;
+      if (spec.rawBytesParam && body?.content) {
+        body.content['application/octet-stream'] = { schema: { type: 'string', format: 'binary', description: `${spec.rawBytesParam}, as raw bytes` } };
+        operation.parameters = spec.params
+          .filter((p) => p.name !== spec.rawBytesParam)
+          .map((p) => ({
+            name: p.name,
+            in: 'query',
+            required: p.required,
+            description: `${p.typeText}; only with an application/octet-stream body`,
+            schema: p.codec.kind === 'bigint' ? { type: 'string', pattern: '^-?[0-9]+$' } : p.schema,
+          }));
+      }
+      const responses = (operation.responses ??= {}) as Record<string, unknown>;
+      if (spec.result.codec.kind === 'bytes') {
+        responses['200'] = { description: 'The result bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+      }
+      for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
+        responses[status] = { description, content: { 'application/json': { schema: errorSchema } } };
+      }
+    }
+  }
+  return doc;
+}

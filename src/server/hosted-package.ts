@@ -1,0 +1,155 @@
+// One served package and the builds it has been through. Each build is loaded from its own
+// snapshot of the pkg/ folder, so a rebuild on disk never reaches a running pool: workers
+// that the pool starts later (after a trap, or to scale up) import the glue that matches the
+// module they were given. A reload loads the new snapshot, points new calls at it, then closes
+// the old pool, which finishes the calls it already accepted.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { load, type LoadOptions, type Offloaded } from '../runtime/index.js';
+import { functionSpecs, type FunctionSpec, type SkippedExport } from './function-spec.js';
+import { HttpError } from './http-error.js';
+import type { PackageConfig } from './config.js';
+import { locatePackage, type PackageFiles } from './package-files.js';
+
+type AnyApi = Offloaded<Record<string, unknown>>;
+type Callable = (...args: unknown[]) => Promise<unknown>;
+
+interface Build {
+  generation: number;
+  api: AnyApi;
+  snapshotDir: string;
+  signature: string;
+}
+
+export class HostedPackage {
+  readonly files: PackageFiles;
+  readonly config: PackageConfig;
+  readonly functions: FunctionSpec[];
+  readonly skipped: SkippedExport[];
+  readonly #snapshotRoot: string;
+  readonly #log: FastifyBaseLogger;
+  #current: Build | undefined;
+  #generation = 0;
+  #reloading: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly #closing = new Set<Promise<void>>();
+
+  constructor(config: PackageConfig, snapshotRoot: string, log: FastifyBaseLogger) {
+    this.config = config;
+    this.files = locatePackage(config.path);
+    this.#snapshotRoot = snapshotRoot;
+    this.#log = log.child({ package: this.files.name });
+    const parsed = functionSpecs(readFileSync(this.files.dtsPath, 'utf8'), this.files.dtsPath);
+    this.functions = parsed.functions;
+    this.skipped = parsed.skipped;
+  }
+
+  get name(): string {
+    return this.files.name;
+  }
+
+  get ready(): boolean {
+    return this.#current !== undefined && !this.#closed;
+  }
+
+  get generation(): number {
+    return this.#current?.generation ?? 0;
+  }
+
+  /** The loaded build's metrics, or undefined before the first load. */
+  metrics(): ReturnType<AnyApi['$metrics']> | undefined {
+    return this.#current?.api.$metrics();
+  }
+
+  async start(): Promise<void> {
+    this.#current = await this.#loadBuild();
+    this.#log.info({ generation: this.#current.generation, functions: this.functions.map((f) => f.name) }, 'package loaded');
+    for (const skip of this.skipped) this.#log.warn({ export: skip.name, reason: skip.reason }, 'export not served');
+  }
+
+  call(fn: string, args: unknown[]): Promise<unknown> {
+    const build = this.#current;
+    if (!build) {
+      throw new HttpError(503, 'ERR_OFFLOAD_NOT_READY', `${this.name} is still loading; retry shortly.`, { 'retry-after': '1' });
+    }
+    const target = build.api[fn as keyof AnyApi] as unknown as Callable | undefined;
+    if (typeof target !== 'function') {
+      throw new HttpError(404, 'ERR_OFFLOAD_NOT_EXPORTED', `${this.name}'s current build no longer exports ${fn}. Restart offload serve to refresh its routes.`);
+    }
+    return target(...args);
+  }
+
+  /** Loads the package's files as they are now; on failure the old build keeps serving. */
+  reload(): Promise<void> {
+    this.#reloading = this.#reloading.then(async () => {
+      if (this.#closed) return;
+      let next: Build;
+      try {
+        next = await this.#loadBuild();
+      } catch (error) {
+        this.#log.error({ err: error }, 'reload failed; the previous build keeps serving');
+        return;
+      }
+      const previous = this.#current;
+      this.#current = next;
+      if (previous && next.signature !== previous.signature) {
+        this.#log.warn('exported signatures changed; routes and schemas still follow the first build until a restart');
+      }
+      this.#log.info({ generation: next.generation }, 'package reloaded; in-flight calls finish on the previous build');
+      if (previous) this.#retire(previous);
+    });
+    return this.#reloading;
+  }
+
+  /** Finishes every accepted call on every build, then frees the workers. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#reloading;
+    if (this.#current) this.#retire(this.#current);
+    this.#current = undefined;
+    while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+  }
+
+  #retire(build: Build): void {
+    const done = build.api
+      .$close()
+      .catch((error: unknown) => this.#log.error({ err: error, generation: build.generation }, 'closing a build failed'))
+      .then(() => rm(build.snapshotDir, { recursive: true, force: true }))
+      .finally(() => this.#closing.delete(done));
+    this.#closing.add(done);
+  }
+
+  async #loadBuild(): Promise<Build> {
+    const generation = ++this.#generation;
+    const snapshotDir = path.join(this.#snapshotRoot, `${safeName(this.name)}-${generation}`);
+    await mkdir(snapshotDir, { recursive: true });
+    try {
+      await cp(this.files.pkgDir, snapshotDir, { recursive: true });
+      // Plain wasm-bindgen output has no package.json; the glue is an ES module regardless.
+      if (!existsSync(path.join(snapshotDir, 'package.json'))) await writeFile(path.join(snapshotDir, 'package.json'), '{"type":"module"}\n');
+      const glue = path.join(snapshotDir, path.basename(this.files.gluePath));
+      const dts = readFileSync(path.join(snapshotDir, path.basename(this.files.dtsPath)), 'utf8');
+      const api = await load(glue, loadOptions(this.config));
+      return { generation, api, snapshotDir, signature: dts };
+    } catch (error) {
+      await rm(snapshotDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+function loadOptions(config: PackageConfig): LoadOptions {
+  const options: LoadOptions = {};
+  if (config.threads !== undefined) options.threads = config.threads;
+  if (config.timeoutMs !== undefined) options.timeoutMs = config.timeoutMs;
+  if (config.memoryLimitMb !== undefined) options.memoryLimitMb = config.memoryLimitMb;
+  if (config.maxQueue !== undefined) options.maxQueue = config.maxQueue;
+  return options;
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
+}

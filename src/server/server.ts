@@ -1,0 +1,162 @@
+// serve(): one Fastify server for one or more packages. It listens first (so /healthz and
+// /readyz answer while modules compile), then loads every package, and resolves once all
+// are ready. Each concern lives in its own file; this one only puts them together in order.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { OffloadBadArgumentError } from '../runtime/index.js';
+import { resolveLimits, type PackageConfig, type RuntimeLimits } from './config.js';
+import { registerDocs } from './docs.js';
+import { answerFor } from './error-status.js';
+import { HostedPackage } from './hosted-package.js';
+import { createMetrics } from './metrics.js';
+import { registerOperations, type ServerState } from './operations.js';
+import { registerPackageRoutes, routePath, type CallRouteConfig } from './routes.js';
+import { watchPackage } from './watch.js';
+
+export interface ServeOptions {
+  /** Default 8080; 0 picks a free port (see `url`). */
+  port?: number;
+  /** Default 127.0.0.1; use 0.0.0.0 to accept connections from other machines. */
+  host?: string;
+  /** Reload a package when its built files change. */
+  watch?: boolean;
+  /** Limits for packages that do not set their own. */
+  defaults?: RuntimeLimits;
+  /** Limits that override every package's own (what command-line flags set). */
+  overrides?: RuntimeLimits;
+  /** Fastify's logger option: pino options (JSON lines) or false. Default: info level to stdout. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface OffloadServer {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  app: FastifyInstance;
+  packages: readonly HostedPackage[];
+  /**
+   * Stops accepting connections, lets in-flight requests finish, then stops the workers.
+   * Resolves true when everything finished within `deadlineMs`, false when it was cut short.
+   */
+  close(deadlineMs?: number): Promise<boolean>;
+}
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export async function serve(packages: readonly (string | PackageConfig)[], options: ServeOptions = {}): Promise<OffloadServer> {
+  if (packages.length === 0) throw new OffloadBadArgumentError('serve() needs at least one package: a pkg/ folder built by `offload build`.');
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info' },
+    // Fastify's default Ajv coerces types ("5" passes as 5) and drops unknown properties;
+    // a call with a wrong type or an unknown argument must be rejected instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+  const snapshotRoot = await mkdtemp(path.join(tmpdir(), 'offload-serve-'));
+  const state: ServerState = { draining: false };
+  let hosted: HostedPackage[];
+  try {
+    hosted = packages.map((p) => new HostedPackage(resolveLimits(typeof p === 'string' ? { path: p } : p, options.defaults, options.overrides), snapshotRoot, app.log));
+    assertDistinctNames(hosted);
+  } catch (error) {
+    await rm(snapshotRoot, { recursive: true, force: true });
+    throw error;
+  }
+  const metrics = createMetrics(hosted);
+
+  // Results are encoded by results.ts; response schemas exist for the docs only.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addHook('onResponse', async (request, reply) => {
+    const call = (request.routeOptions.config as Partial<CallRouteConfig>).offload;
+    if (call) metrics.observeRequest(call.package, call.spec.name, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    const call = (request.routeOptions.config as Partial<CallRouteConfig>).offload;
+    const answer = answerFor(error);
+    if (call && (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const what = call.spec.rawBytesParam ? `"${call.spec.rawBytesParam}"` : `the arguments (${call.spec.params.map((p) => p.name).join(', ')})`;
+      answer.body.code = 'ERR_OFFLOAD_BODY_TOO_LARGE';
+      answer.body.message = `the request body for ${call.spec.name} is larger than ${call.bodyLimitBytes} bytes; send less in ${what} or raise bodyLimitMb for ${call.package}.`;
+    }
+    if (call) metrics.observeFailure(call.package, call.spec.name, answer.body.code);
+    if (answer.statusCode >= 500) {
+      // The host stack stays in the log; the client gets the code and message only.
+      request.log.error({ err: error, code: answer.body.code }, answer.body.message);
+    }
+    return reply.code(answer.statusCode).headers(answer.headers).send(answer.body);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const routes = hosted.flatMap((p) => p.functions.map((f) => routePath(p.name, f.name)));
+    return reply.code(404).send({
+      statusCode: 404,
+      code: 'ERR_OFFLOAD_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}. Functions are called with POST: ${routes.join(', ')}; docs at /docs.`,
+    });
+  });
+
+  await registerDocs(app, hosted);
+  registerOperations(app, hosted, metrics, state);
+  for (const pkg of hosted) registerPackageRoutes(app, pkg);
+
+  let stopWatching: (() => void)[] = [];
+  const closePackages = async (): Promise<void> => {
+    for (const stop of stopWatching) stop();
+    stopWatching = [];
+    await Promise.all(hosted.map((p) => p.close()));
+    await rm(snapshotRoot, { recursive: true, force: true });
+  };
+
+  let url: string;
+  try {
+    url = await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
+    await Promise.all(hosted.map((p) => p.start()));
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await closePackages();
+    throw error;
+  }
+  if (options.watch) stopWatching = hosted.map((p) => watchPackage(p));
+  app.log.info({ url, packages: hosted.map((p) => p.name), docs: `${url}/docs` }, 'offload serve is ready');
+
+  let closing: Promise<boolean> | undefined;
+  const close = (deadlineMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<boolean> => {
+    closing ??= drain(app, state, closePackages, deadlineMs);
+    return closing;
+  };
+  return { url, app, packages: hosted, close };
+}
+
+async function drain(app: FastifyInstance, state: ServerState, closePackages: () => Promise<void>, deadlineMs: number): Promise<boolean> {
+  state.draining = true;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), deadlineMs);
+  });
+  // app.close() stops listening, answers new requests on open keep-alive connections with 503,
+  // and resolves when every in-flight response has been sent.
+  const finished = (async () => {
+    await app.close();
+    await closePackages();
+    return true as const;
+  })();
+  const drained = await Promise.race([finished, deadline]);
+  clearTimeout(timer);
+  if (!drained) {
+    app.log.error({ deadlineMs }, 'shutdown deadline passed with requests still in flight; closing their connections');
+    app.server.closeAllConnections();
+  }
+  return drained;
+}
+
+function assertDistinctNames(packages: HostedPackage[]): void {
+  const seen = new Map<string, string>();
+  for (const pkg of packages) {
+    const other = seen.get(pkg.name);
+    if (other) {
+      throw new OffloadBadArgumentError(`two packages are both named ${pkg.name} (${other} and ${pkg.files.pkgDir}); their routes would clash. Serve one of them.`);
+    }
+    seen.set(pkg.name, pkg.files.pkgDir);
+  }
+}
