@@ -1,0 +1,39 @@
+// Builds the image crate for the tests and the benchmark: wasm via `offload build` (skipped
+// when nothing changed), and the native timing program with the host's cargo.
+import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildPackage } from '../../src/build/build.js';
+import { silentReporter } from '../../src/build/progress.js';
+import { crateDir } from './api.js';
+
+const run = promisify(execFile);
+
+/** Shared with the test suite, so std for wasm and the crate's dependencies build once. */
+const sharedTargetDir = path.join(homedir(), '.cache', 'offload', 'test-target');
+
+export async function buildImageWasm(): Promise<string> {
+  const built = await buildPackage(crateDir, { targetDir: sharedTargetDir, reporter: silentReporter });
+  return built.pkgDir;
+}
+
+export const nativeBenchDir = path.join(crateDir, 'native-bench');
+
+/**
+ * `cargo build --release` of native-bench with the host toolchain; returns the binary.
+ * `cpuNative` builds for this CPU (-C target-cpu=native: AVX2 etc. for the auto-vectorised
+ * loops too), the physical limit; otherwise the portable x86-64 baseline that binaries ship as.
+ */
+export async function buildNativeBench(options: { cpuNative?: boolean } = {}): Promise<string> {
+  // Plain `cargo` is the host (rustup) toolchain; the wasm route's settings must not leak in.
+  const env = { ...process.env };
+  delete env.RUSTC;
+  delete env.RUSTC_BOOTSTRAP;
+  delete env.RUSTFLAGS;
+  const targetDir = path.join(nativeBenchDir, 'target', options.cpuNative ? 'cpu-native' : 'baseline');
+  env.CARGO_TARGET_DIR = targetDir;
+  if (options.cpuNative) env.RUSTFLAGS = '-C target-cpu=native';
+  await run('cargo', ['build', '--release', '--quiet'], { cwd: nativeBenchDir, env, maxBuffer: 64 << 20 });
+  return path.join(targetDir, 'release', 'image-native-bench');
+}
