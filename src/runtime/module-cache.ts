@@ -49,7 +49,10 @@ export function resolvePackage(location: PackageLocation): ResolvedPackage {
       `${gluePath} has no ${name}_bg.wasm beside it. Pass the .js glue written by \`wasm-bindgen --target web\` (or \`offload build\`).`,
     );
   }
-  return { name, gluePath, glueUrl: pathToFileURL(gluePath).href, wasmPath };
+  // ESM caches modules by URL: naming the build in the URL makes load() after a rebuild
+  // import the new glue, not the one this process saw first.
+  const build = Math.trunc(statSync(wasmPath).mtimeMs);
+  return { name, gluePath, glueUrl: `${pathToFileURL(gluePath).href}?build=${build}`, wasmPath };
 }
 
 function findGlue(dir: string): string {
