@@ -1,0 +1,48 @@
+// `npm run bench`: the three real workloads in one go. Prints the side-by-side tables and
+// writes bench/results.json, docs/benchmarks.md and one SVG chart per workload.
+//   node --import tsx bench/run-all.ts [--only image,ml,markdown]
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { benchImage } from './image.js';
+import { machineInfo } from './lib/machine.js';
+import type { WorkloadResult } from './lib/types.js';
+import { benchMarkdown } from './markdown.js';
+import { benchMl } from './ml.js';
+import { workloadChart } from './report/chart.js';
+import { benchmarksMarkdown, type BenchReport } from './report/markdown.js';
+import { formatWorkload } from './report/table.js';
+
+const WORKLOADS: Record<string, () => Promise<WorkloadResult>> = {
+  image: benchImage,
+  ml: benchMl,
+  markdown: benchMarkdown,
+};
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const chosen = values.only ? values.only.split(',') : Object.keys(WORKLOADS);
+for (const name of chosen) if (!WORKLOADS[name]) throw new Error(`unknown workload "${name}"; known: ${Object.keys(WORKLOADS).join(', ')}`);
+
+const report: BenchReport = {
+  date: new Date().toISOString().slice(0, 10),
+  machine: machineInfo(),
+  command: `npm run bench${values.only ? ` -- --only ${values.only}` : ''}`,
+  workloads: [],
+};
+console.log(`offload benchmarks on ${report.machine.cpu} (${report.machine.cores} cores), Node ${report.machine.node}`);
+for (const name of chosen) {
+  console.log(`\n… running ${name}`);
+  const result = await WORKLOADS[name]!();
+  report.workloads.push(result);
+  console.log(formatWorkload(result));
+}
+
+await mkdir(join(root, 'docs', 'charts'), { recursive: true });
+for (const result of report.workloads) {
+  await writeFile(join(root, 'docs', 'charts', `${result.workload}.svg`), await workloadChart(result));
+}
+await writeFile(join(root, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+await writeFile(join(root, 'docs', 'benchmarks.md'), benchmarksMarkdown(report, (w) => `charts/${w}.svg`));
+console.log('\nwrote bench/results.json, docs/benchmarks.md and docs/charts/*.svg');
