@@ -14,6 +14,7 @@ interface ServeFlags {
   bodyLimitMb?: number;
   shutdownTimeoutMs?: number;
   logLevel: string;
+  engine?: string;
 }
 
 /** `offload serve`: every exported function of the given packages as POST /<package>/<function>. */
@@ -32,13 +33,18 @@ export function registerServeCommand(program: Command): void {
     .option('--max-queue <n>', 'calls that may wait for a thread; more answer 503 with Retry-After', integer(0))
     .option('--body-limit-mb <mb>', 'largest request body (default 1 MiB); larger ones answer 413', positive)
     .option('--shutdown-timeout-ms <ms>', `how long SIGTERM/SIGINT waits for in-flight requests (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS})`, integer(1))
+    .option('--engine <engine>', 'engine for WASI program packages (served with WAGI): v8 or wasmedge')
     .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug, trace, silent', 'info')
     .action(run);
 }
 
 async function run(paths: string[], flags: ServeFlags): Promise<void> {
   const config = flags.config ? await readServeConfig(flags.config) : undefined;
-  const packages: PackageConfig[] = [...(config?.packages ?? []), ...paths.map((path) => ({ path }))];
+  if (flags.engine !== undefined && flags.engine !== 'v8' && flags.engine !== 'wasmedge') {
+    throw new OffloadBadArgumentError(`--engine must be v8 or wasmedge, not "${flags.engine}".`);
+  }
+  const engine = flags.engine as 'v8' | 'wasmedge' | undefined;
+  const packages: PackageConfig[] = [...(config?.packages ?? []), ...paths.map((path) => (engine ? { path, engine } : { path }))];
   if (packages.length === 0) {
     throw new OffloadBadArgumentError('give at least one package folder, e.g. `offload serve examples/hello/pkg`, or --config <file>.');
   }

@@ -11,6 +11,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { DirGrant, ProgramEngine } from '../programs/index.js';
 import { OffloadBadArgumentError } from '../runtime/index.js';
 
 export interface RuntimeLimits {
@@ -29,6 +30,10 @@ export interface RuntimeLimits {
 export interface PackageConfig extends RuntimeLimits {
   /** A pkg/ folder, a built crate folder, or a .js glue file. */
   path: string;
+  /** WASI program packages only: the engine, and the only folders and variables they get. */
+  engine?: ProgramEngine;
+  dirs?: DirGrant[];
+  env?: Record<string, string>;
 }
 
 export interface ServeConfig {
@@ -71,7 +76,7 @@ export function parseServeConfig(raw: unknown, baseDir: string, source = 'config
   for (const [where, entry] of entries) {
     const spec = typeof entry === 'string' ? { path: entry } : entry;
     if (!isObject(spec) || typeof spec.path !== 'string') return fail(`${where} needs a "path" to a built package`);
-    config.packages.push({ ...limits(spec, where, fail), path: path.resolve(baseDir, spec.path) });
+    config.packages.push({ ...limits(spec, where, fail), ...capabilities(spec, where, baseDir, fail), path: path.resolve(baseDir, spec.path) });
   }
   return config;
 }
@@ -90,6 +95,36 @@ function limits(raw: unknown, where: string, fail: (what: string) => never): Run
   return result;
 }
 
+/** A program package's engine and grants; nothing is granted that the file does not name. */
+function capabilities(
+  raw: Record<string, unknown>,
+  where: string,
+  baseDir: string,
+  fail: (what: string) => never,
+): Pick<PackageConfig, 'engine' | 'dirs' | 'env'> {
+  const result: Pick<PackageConfig, 'engine' | 'dirs' | 'env'> = {};
+  if (raw.engine !== undefined) {
+    if (raw.engine !== 'v8' && raw.engine !== 'wasmedge') fail(`${where}.engine must be "v8" or "wasmedge"`);
+    result.engine = raw.engine as ProgramEngine;
+  }
+  if (raw.dirs !== undefined) {
+    if (!Array.isArray(raw.dirs)) return fail(`${where}.dirs must be a list of { host, guest, readOnly? }`);
+    result.dirs = raw.dirs.map((d, i) => {
+      if (!isObject(d) || typeof d.host !== 'string' || typeof d.guest !== 'string') {
+        return fail(`${where}.dirs[${i}] needs "host" and "guest" paths`);
+      }
+      return { host: path.resolve(baseDir, d.host), guest: d.guest, readOnly: d.readOnly === true };
+    });
+  }
+  if (raw.env !== undefined) {
+    if (!isObject(raw.env) || !Object.values(raw.env).every((v) => typeof v === 'string')) {
+      return fail(`${where}.env must be an object of strings`);
+    }
+    result.env = raw.env as Record<string, string>;
+  }
+  return result;
+}
+
 function integer(value: unknown, name: string, fail: (what: string) => never, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) return fail(`${name} must be an integer of at least ${min}`);
   return value;
@@ -102,6 +137,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Per-package limits: explicit flags win over the package's own entry, which wins over defaults. */
 export function resolveLimits(pkg: PackageConfig, defaults: RuntimeLimits = {}, flags: RuntimeLimits = {}): PackageConfig {
   const merged: PackageConfig = { path: pkg.path };
+  if (pkg.engine) merged.engine = pkg.engine;
+  if (pkg.dirs) merged.dirs = pkg.dirs;
+  if (pkg.env) merged.env = pkg.env;
   for (const key of LIMIT_KEYS) {
     const value = flags[key] ?? pkg[key] ?? defaults[key];
     if (value !== undefined) merged[key] = value;

@@ -3,6 +3,7 @@
 // provoke each row.
 
 import { OffloadCallError, OffloadTrapError, type OffloadErrorCode } from '../runtime/index.js';
+import { OffloadProgramError } from '../programs/index.js';
 import { HttpError } from './http-error.js';
 
 export interface ErrorAnswer {
@@ -38,6 +39,13 @@ const STATUS_BY_CODE: Record<OffloadErrorCode, number> = {
   ERR_OFFLOAD_TIMEOUT: 504,
 };
 
+/** WAGI programs: as a CGI gateway, a program that fails to answer properly is a 502. */
+const PROGRAM_STATUS_BY_CODE: Record<string, number> = {
+  ERR_OFFLOAD_TIMEOUT: 504,
+  ERR_OFFLOAD_WAGI_RESPONSE: 502,
+  ERR_OFFLOAD_ENGINE_MISSING: 503,
+};
+
 /** Fastify's own client errors that carry a useful status (body too large, bad JSON, ...). */
 interface FastifyLikeError {
   statusCode?: number;
@@ -57,6 +65,10 @@ export function answerFor(error: unknown): ErrorAnswer {
     if (error.function !== undefined) result.body.function = error.function;
     if (error instanceof OffloadTrapError && error.panicMessage !== undefined) result.body.panicMessage = error.panicMessage;
     return result;
+  }
+  if (error instanceof OffloadProgramError) {
+    const statusCode = PROGRAM_STATUS_BY_CODE[error.code] ?? 500;
+    return answer(statusCode, error.code, error.message, statusCode === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {});
   }
   const candidate = error as FastifyLikeError;
   if (candidate && typeof candidate.statusCode === 'number' && candidate.statusCode >= 400 && candidate.statusCode < 500) {

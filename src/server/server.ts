@@ -14,6 +14,8 @@ import { HostedPackage } from './hosted-package.js';
 import { createMetrics } from './metrics.js';
 import { registerOperations, type ServerState } from './operations.js';
 import { registerPackageRoutes, routePath, type CallRouteConfig } from './routes.js';
+import { findProgramPackage, loadProgramPackage, type ProgramPackage } from './program-package.js';
+import { programRoutePath, registerProgramRoutes } from './wagi-routes.js';
 import { watchPackage } from './watch.js';
 
 export interface ServeOptions {
@@ -56,9 +58,14 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
   const snapshotRoot = await mkdtemp(path.join(tmpdir(), 'offload-serve-'));
   const state: ServerState = { draining: false };
   let hosted: HostedPackage[];
+  let programs: ProgramPackage[];
   try {
-    hosted = packages.map((p) => new HostedPackage(resolveLimits(typeof p === 'string' ? { path: p } : p, options.defaults, options.overrides), snapshotRoot, app.log));
-    assertDistinctNames(hosted);
+    const configs = packages.map((p) => resolveLimits(typeof p === 'string' ? { path: p } : p, options.defaults, options.overrides));
+    // WASI program packages are served with WAGI; everything else is a wasm-bindgen library.
+    const programDirs = configs.map((c) => findProgramPackage(c.path));
+    hosted = configs.filter((_, i) => !programDirs[i]).map((c) => new HostedPackage(c, snapshotRoot, app.log));
+    programs = await Promise.all(configs.flatMap((c, i) => (programDirs[i] ? [loadProgramPackage(programDirs[i], c)] : [])));
+    assertDistinctNames([...hosted.map((p) => ({ name: p.name, dir: p.files.pkgDir })), ...programs.map((p) => ({ name: p.name, dir: p.pkgDir }))]);
   } catch (error) {
     await rm(snapshotRoot, { recursive: true, force: true });
     throw error;
@@ -89,16 +96,22 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
   });
   app.setNotFoundHandler(async (request, reply) => {
     const routes = hosted.flatMap((p) => p.functions.map((f) => routePath(p.name, f.name)));
+    const programRoutes = programs.flatMap((p) => p.programs.map((program) => programRoutePath(p.name, program.name)));
+    const served = [
+      routes.length ? `Functions are called with POST: ${routes.join(', ')}; docs at /docs.` : '',
+      programRoutes.length ? `WAGI programs answer any method at: ${programRoutes.join(', ')}.` : '',
+    ];
     return reply.code(404).send({
       statusCode: 404,
       code: 'ERR_OFFLOAD_NOT_FOUND',
-      message: `no route ${request.method} ${request.url.split('?')[0]}. Functions are called with POST: ${routes.join(', ')}; docs at /docs.`,
+      message: `no route ${request.method} ${request.url.split('?')[0]}. ${served.filter(Boolean).join(' ')}`,
     });
   });
 
   await registerDocs(app, hosted);
   registerOperations(app, hosted, metrics, state);
   for (const pkg of hosted) registerPackageRoutes(app, pkg);
+  for (const pkg of programs) await registerProgramRoutes(app, pkg);
 
   let stopWatching: (() => void)[] = [];
   const closePackages = async (): Promise<void> => {
@@ -150,13 +163,13 @@ async function drain(app: FastifyInstance, state: ServerState, closePackages: ()
   return drained;
 }
 
-function assertDistinctNames(packages: HostedPackage[]): void {
+function assertDistinctNames(packages: { name: string; dir: string }[]): void {
   const seen = new Map<string, string>();
   for (const pkg of packages) {
     const other = seen.get(pkg.name);
     if (other) {
-      throw new OffloadBadArgumentError(`two packages are both named ${pkg.name} (${other} and ${pkg.files.pkgDir}); their routes would clash. Serve one of them.`);
+      throw new OffloadBadArgumentError(`two packages are both named ${pkg.name} (${other} and ${pkg.dir}); their routes would clash. Serve one of them.`);
     }
-    seen.set(pkg.name, pkg.files.pkgDir);
+    seen.set(pkg.name, pkg.dir);
   }
 }

@@ -1,0 +1,50 @@
+// A package of WASI programs (built by `offload build --target wasi`), served with the WAGI
+// (CGI) conventions. Unlike libraries there is nothing to compile up front for V8: each
+// request runs a fresh instance of a module that runProgram compiles once and caches.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { OffloadManifest } from '../build/manifest.js';
+import { prepareWasmEdge, type ProgramEngine, type RunProgramOptions } from '../programs/index.js';
+import { inspectProgram } from '../programs/wasm-module.js';
+import type { PackageConfig } from './config.js';
+
+export interface ServedProgram {
+  name: string;
+  wasm: Uint8Array;
+}
+
+export interface ProgramPackage {
+  name: string;
+  pkgDir: string;
+  programs: ServedProgram[];
+  /** Grants, environment, limits and engine that every request of this package runs with. */
+  base: RunProgramOptions;
+}
+
+/** The pkg/ folder of a program package, or undefined when `location` holds something else. */
+export function findProgramPackage(location: string): string | undefined {
+  const target = path.resolve(location);
+  for (const dir of [target, path.join(target, 'pkg')]) {
+    const manifestPath = path.join(dir, 'offload.json');
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Partial<OffloadManifest>;
+    return manifest.kind === 'program' ? dir : undefined;
+  }
+  return undefined;
+}
+
+export async function loadProgramPackage(pkgDir: string, config: PackageConfig): Promise<ProgramPackage> {
+  const manifest = JSON.parse(await readFile(path.join(pkgDir, 'offload.json'), 'utf8')) as OffloadManifest;
+  const programs = await Promise.all(
+    manifest.artifacts.map(async (a) => ({ name: a.name, wasm: new Uint8Array(await readFile(path.join(pkgDir, a.wasm))) })),
+  );
+  const engine: ProgramEngine = config.engine ?? 'v8';
+  // WasmEdge compiles ahead of time; do it now so the first request does not pay for it.
+  if (engine === 'wasmedge') await Promise.all(programs.map((p) => prepareWasmEdge(p.wasm, inspectProgram(p.wasm))));
+  const base: RunProgramOptions = { engine, dirs: config.dirs ?? [], env: config.env ?? {} };
+  if (config.timeoutMs !== undefined) base.timeoutMs = config.timeoutMs;
+  if (config.memoryLimitMb !== undefined) base.memoryLimitMb = config.memoryLimitMb;
+  return { name: manifest.name, pkgDir, programs, base };
+}
