@@ -17,18 +17,55 @@ fn check_rgba(rgba: &[u8], width: u32, height: u32) -> Result<usize, KernelError
     Ok(pixels)
 }
 
-/// Luma (BT.709 weights on the stored sRGB values, as jimp does), one byte per pixel.
+// Luma weights (BT.709 on the stored sRGB values, as jimp does) scaled by 2^16; they add up
+// to exactly 65536 so white stays 255.
+const GRAY_R: u32 = 13933;
+const GRAY_G: u32 = 46871;
+const GRAY_B: u32 = 4732;
+
+/// Luma, one byte per pixel.
 pub fn grayscale(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>, KernelError> {
     let pixels = check_rgba(rgba, width, height)?;
-    // Weights scaled by 2^16; they add up to exactly 65536 so white stays 255.
-    const R: u32 = 13933;
-    const G: u32 = 46871;
-    const B: u32 = 4732;
     let mut out = vec![0u8; pixels];
-    for (o, p) in out.iter_mut().zip(rgba.chunks_exact(4)) {
-        *o = ((R * p[0] as u32 + G * p[1] as u32 + B * p[2] as u32 + 32768) >> 16) as u8;
+    let done = grayscale_simd(rgba, &mut out);
+    for (o, p) in out[done..].iter_mut().zip(rgba[done * 4..].chunks_exact(4)) {
+        *o = ((GRAY_R * p[0] as u32 + GRAY_G * p[1] as u32 + GRAY_B * p[2] as u32 + 32768) >> 16) as u8;
     }
     Ok(out)
+}
+
+/// 16 pixels at a time with SIMD128, in exactly the scalar loop's integer arithmetic (so the
+/// output is identical); returns how many pixels it did. LLVM does not vectorise the RGBA
+/// de-interleave for wasm by itself, while natively it does (with AVX2 on this CPU).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn grayscale_simd(rgba: &[u8], out: &mut [u8]) -> usize {
+    use core::arch::wasm32::*;
+    let blocks = out.len() / 16;
+    let byte = u32x4_splat(0xFF);
+    let (wr, wg, wb, half) = (u32x4_splat(GRAY_R), u32x4_splat(GRAY_G), u32x4_splat(GRAY_B), u32x4_splat(32768));
+    for (block, src) in rgba.chunks_exact(64).take(blocks).enumerate() {
+        let mut luma = [u32x4_splat(0); 4];
+        for (k, lane) in luma.iter_mut().enumerate() {
+            // SAFETY: `src` is 64 bytes long, so bytes k*16..k*16+16 are in bounds; wasm
+            // loads need no alignment.
+            let v = unsafe { v128_load(src.as_ptr().add(k * 16) as *const v128) };
+            let r = v128_and(v, byte);
+            let g = v128_and(u32x4_shr(v, 8), byte);
+            let b = v128_and(u32x4_shr(v, 16), byte);
+            let sum = i32x4_add(i32x4_add(i32x4_mul(r, wr), i32x4_mul(g, wg)), i32x4_add(i32x4_mul(b, wb), half));
+            *lane = u32x4_shr(sum, 16);
+        }
+        // Every lane is at most 255, so the saturating narrowings are exact.
+        let bytes = u8x16_narrow_i16x8(u16x8_narrow_i32x4(luma[0], luma[1]), u16x8_narrow_i32x4(luma[2], luma[3]));
+        // SAFETY: block < out.len() / 16, so out[block*16..block*16+16] is in bounds.
+        unsafe { v128_store(out.as_mut_ptr().add(block * 16) as *mut v128, bytes) };
+    }
+    blocks * 16
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn grayscale_simd(_rgba: &[u8], _out: &mut [u8]) -> usize {
+    0
 }
 
 const SHIFT: u32 = 16;
