@@ -2,14 +2,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { copyCrate, repoRoot, runCli, tempDir } from './helpers/cli.js';
+import { describe, it } from 'node:test';
+import { copyCrate, repoRoot, runCli, suiteTempDir } from './helpers/cli.js';
 
-let root: { path: string; remove: () => Promise<void> };
-before(async () => {
-  root = await tempDir('bad-input');
-});
-after(() => root.remove());
+const root = suiteTempDir('bad-input');
 
 async function crateWith(name: string, cargoToml: string, files: Record<string, string>): Promise<string> {
   const dir = join(root.path, name);

@@ -3,15 +3,11 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { OffloadManifest } from '../src/build/manifest.js';
-import { copyCrate, loadGlue, repoRoot, runCli, tempDir } from './helpers/cli.js';
+import { copyCrate, loadGlue, repoRoot, runCli, suiteTempDir } from './helpers/cli.js';
 
-let root: { path: string; remove: () => Promise<void> };
-before(async () => {
-  root = await tempDir('options');
-});
-after(() => root.remove());
+const root = suiteTempDir('options');
 
 describe('SIMD128', () => {
   it('is on by default and off with --no-simd', async () => {

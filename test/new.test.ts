@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runCli, sharedTargetDir, tempDir } from './helpers/cli.js';
+import { describe, it } from 'node:test';
+import { runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
@@ -18,11 +18,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   });
 }
 
-let root: { path: string; remove: () => Promise<void> };
-before(async () => {
-  root = await tempDir('new');
-});
-after(() => root.remove());
+const root = suiteTempDir('new');
 
 describe('offload new', () => {
   it('scaffolds a crate that offload build accepts, and its TypeScript calls the result', async () => {

@@ -3,16 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { OffloadManifest } from '../src/build/manifest.js';
 import { probeToolchain } from '../src/build/toolchain.js';
-import { copyCrate, loadGlue, repoRoot, runCli, sharedTargetDir, tempDir } from './helpers/cli.js';
+import { copyCrate, loadGlue, repoRoot, runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
-let root: { path: string; remove: () => Promise<void> };
-before(async () => {
-  root = await tempDir('routes');
-});
-after(() => root.remove());
+const root = suiteTempDir('routes');
 
 async function buildWith(route: 'debian' | 'rustup'): Promise<void> {
   const crate = join(root.path, `hello-${route}`);

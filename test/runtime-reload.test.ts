@@ -2,19 +2,15 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildPackage } from '../src/build/build.js';
 import { silentReporter } from '../src/build/progress.js';
 import { load } from '../src/runtime/index.js';
-import { copyCrate, repoRoot, sharedTargetDir, tempDir } from './helpers/cli.js';
+import { copyCrate, repoRoot, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
 type Hello = { say(s: string): string; initSync: unknown; default: unknown };
 
-let root: { path: string; remove: () => Promise<void> };
-before(async () => {
-  root = await tempDir('reload');
-});
-after(() => root.remove());
+const root = suiteTempDir('reload');
 
 describe('load() after a rebuild', () => {
   it('runs the rebuilt code, on the main thread and in the pool', async () => {

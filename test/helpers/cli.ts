@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,6 +40,24 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `offload-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A temporary folder for one test file: made before its tests, removed after them. Read
+ * `.path` inside tests (it is set once the `before` hook has run).
+ */
+export function suiteTempDir(prefix: string): { readonly path: string } {
+  let dir: { path: string; remove: () => Promise<void> } | undefined;
+  before(async () => {
+    dir = await tempDir(prefix);
+  });
+  after(() => dir?.remove());
+  return {
+    get path(): string {
+      if (!dir) throw new Error('suiteTempDir: .path is only available inside tests');
+      return dir.path;
+    },
+  };
 }
 
 /** Copies a crate (sources, manifest, lockfile; never its pkg/ or target/) into `dest`. */
