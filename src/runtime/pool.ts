@@ -1,4 +1,6 @@
-// The worker pool: a FIFO queue, threads between min and max, one call per thread at a time.
+// The worker pool: a FIFO queue, threads between min and max, one call running per thread,
+// and one more already handed to a busy thread when every thread is busy, so that a thread
+// starts its next call without waiting for the main thread to notice the last one finished.
 // Written for this runtime rather than wrapping Piscina because three things it needs are
 // outside Piscina's model: calls pinned to the thread that owns an object (class handles),
 // replacing a thread after a trap while keeping the others, and a leaner round trip
@@ -68,6 +70,8 @@ type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
 class PoolWorker {
   state: WorkerState = 'starting';
   current: PendingCall | undefined;
+  /** Posted to the thread behind `current`; it starts the moment `current` ends there. */
+  next: PendingCall | undefined;
   readonly pinned = new Queue<PendingCall>();
   readonly objects = new Set<number>();
   idleTimer: NodeJS.Timeout | undefined;
@@ -102,6 +106,7 @@ export class Pool implements Executor {
   #retiredAliveMs = 0;
   #firstReady: Promise<void>;
   #pinnedQueued = 0;
+  #handedAhead = 0;
   #lastInitFailure: OffloadCallError | undefined;
 
   constructor(config: InstanceConfig, options: PoolOptions) {
@@ -132,7 +137,7 @@ export class Pool implements Executor {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#queue.length + this.#pinnedQueued >= this.#options.maxQueue && !this.#hasIdleFor(pinnedTo)) {
+    if (this.#waiting() >= this.#options.maxQueue && !this.#hasIdleFor(pinnedTo)) {
       return Promise.reject(new OffloadQueueFullError(task.label, this.#options.maxQueue));
     }
     return new Promise((resolve, reject) => {
@@ -189,6 +194,11 @@ export class Pool implements Executor {
     return { pinnedTo: owner, args };
   }
 
+  /** Calls accepted but not started: queued, pinned, or handed ahead to a busy thread. */
+  #waiting(): number {
+    return this.#queue.length + this.#pinnedQueued + this.#handedAhead;
+  }
+
   #hasIdleFor(pinnedTo: PoolWorker | undefined): boolean {
     if (pinnedTo) return pinnedTo.state === 'idle';
     for (const worker of this.#workers) if (worker.state === 'idle') return true;
@@ -203,6 +213,13 @@ export class Pool implements Executor {
       else call = this.#queue.shift();
       if (!call) continue;
       this.#start(worker, call);
+    }
+    // Every thread is busy: hand the next shared call to a thread that has nothing lined up.
+    // Only unpinned calls, and only to threads without pinned work waiting for them.
+    for (const worker of this.#workers) {
+      if (this.#queue.length === 0) break;
+      if (worker.state !== 'busy' || worker.next || worker.pinned.length > 0 || worker.current?.pinnedTo) continue;
+      this.#handAhead(worker, this.#queue.shift() as PendingCall);
     }
     let starting = 0;
     for (const worker of this.#workers) if (worker.state === 'starting') starting++;
@@ -220,10 +237,22 @@ export class Pool implements Executor {
   #start(worker: PoolWorker, call: PendingCall): void {
     clearTimeout(worker.idleTimer);
     worker.state = 'busy';
-    worker.current = call;
     worker.busySince = performance.now();
     worker.thread.ref();
-    this.#metrics.started(call.task.label, worker.busySince - call.enqueuedAt);
+    this.#begin(worker, call);
+    this.#post(worker, call);
+  }
+
+  #handAhead(worker: PoolWorker, call: PendingCall): void {
+    worker.next = call;
+    this.#handedAhead++;
+    this.#post(worker, call);
+  }
+
+  /** `call` is now the one running on `worker`: its queue wait ends and its timeout starts. */
+  #begin(worker: PoolWorker, call: PendingCall): void {
+    worker.current = call;
+    this.#metrics.started(call.task.label, performance.now() - call.enqueuedAt);
     if (call.task.timeoutMs !== undefined) {
       const timeoutMs = call.task.timeoutMs;
       // A guest in a tight loop never yields, so the only way to stop it is to end the thread.
@@ -232,13 +261,21 @@ export class Pool implements Executor {
         this.#retire(worker, 'was stopped after a timeout');
       }, timeoutMs);
     }
+  }
+
+  #post(worker: PoolWorker, call: PendingCall): void {
     try {
       worker.post(call.request, call.task.transfer);
     } catch (error) {
       // Arguments that cannot be cloned; the thread never saw the call.
       clearTimeout(call.timer);
-      worker.current = undefined;
-      this.#markIdle(worker);
+      if (worker.next === call) {
+        worker.next = undefined;
+        this.#handedAhead--;
+      } else {
+        worker.current = undefined;
+        this.#markIdle(worker);
+      }
       this.#settle(call, new OffloadBadArgumentError(
         `${call.task.label}: an argument cannot be sent to a worker thread (${(error as Error).message}). ` +
           'Pass plain data: numbers, bigints, strings, booleans, arrays, plain objects, typed arrays.',
@@ -294,6 +331,12 @@ export class Pool implements Executor {
         if (call.task.op === 'free' && call.task.target) worker.objects.delete(call.task.target.objectId);
         if (!message.ok && message.trapped) {
           this.#retire(worker, 'trapped');
+        } else if (worker.next) {
+          // The thread has already moved on to the call handed to it.
+          const next = worker.next;
+          worker.next = undefined;
+          this.#handedAhead--;
+          this.#begin(worker, next);
         } else {
           this.#markIdle(worker);
         }
@@ -342,20 +385,26 @@ export class Pool implements Executor {
       this.#settle(worker.current, new OffloadWorkerCrashedError(worker.current.task.label, new Error(`worker ${why}`)));
       worker.current = undefined;
     }
+    if (worker.next) {
+      // Handed ahead but never started (a trapped thread ignores what follows): it goes back
+      // to the front of the queue for another thread.
+      this.#queue.unshift(worker.next);
+      worker.next = undefined;
+      this.#handedAhead--;
+    }
     for (let call = worker.pinned.shift(); call; call = worker.pinned.shift()) {
       this.#pinnedQueued--;
       this.#settle(call, new OffloadInstanceLostError(call.task.label, why));
     }
     worker.objects.clear();
     void worker.thread.terminate();
-    if (!this.#closed) {
-      // Keep the minimum warm so the next caller does not pay for a thread start.
-      queueMicrotask(() => {
-        if (this.#closed || this.#lastInitFailure) return;
-        if (this.#workers.size < this.#options.minThreads) this.#spawn();
-        this.#dispatch();
-      });
-    }
+    queueMicrotask(() => {
+      // Keep the minimum warm so the next caller does not pay for a thread start; and even
+      // while closing, a call put back in the queue above must still find a thread.
+      if (this.#lastInitFailure) return;
+      if (!this.#closed && this.#workers.size < this.#options.minThreads) this.#spawn();
+      this.#dispatch();
+    });
   }
 
   #markIdle(worker: PoolWorker): void {
@@ -410,7 +459,7 @@ export class Pool implements Executor {
 
   #maybeDrained(): void {
     if (!this.#drained) return;
-    if (this.#queue.length > 0 || this.#pinnedQueued > 0) return;
+    if (this.#waiting() > 0) return;
     for (const worker of this.#workers) if (worker.state === 'busy') return;
     const drained = this.#drained;
     this.#drained = undefined;
@@ -431,7 +480,7 @@ export class Pool implements Executor {
     }
     return this.#metrics.snapshot({
       mode: 'pool',
-      queueDepth: this.#queue.length + this.#pinnedQueued,
+      queueDepth: this.#waiting(),
       running: busyThreads,
       threads: this.#workers.size,
       busyThreads,

@@ -12,6 +12,12 @@ export class Queue<T> {
     this.#items.push(item);
   }
 
+  /** Puts an item back at the front (a call that was handed to a thread that then died). */
+  unshift(item: T): void {
+    if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
+  }
+
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head];
