@@ -189,3 +189,36 @@ test('many calls at once, some faulting: every call is answered exactly once, wi
     await api.$close();
   }
 });
+
+// A call handed ahead to a busy thread (so the thread starts it without waiting for the main
+// thread) is still answered exactly once when the call in front of it traps or times out,
+// and it counts against maxQueue like any waiting call.
+describe('calls handed ahead to a busy thread', () => {
+  let api: Offloaded<Faults>;
+  before(async () => {
+    api = await load<Faults>(pkgDir, { threads: 1, timeoutMs: 400, maxQueue: 1 });
+  });
+  after(() => api.$close());
+
+  test('the call behind a panic runs on the replacement thread', async () => {
+    const [trap, next] = await Promise.allSettled([api.panic_with('first'), api.ok()]);
+    assert.equal(trap.status, 'rejected');
+    assert.equal((trap as PromiseRejectedResult).reason.code, 'ERR_OFFLOAD_TRAP');
+    assert.deepEqual(next, { status: 'fulfilled', value: 'ok' });
+  });
+
+  test('the call behind a timeout runs on the replacement thread, with its own full timeout', async () => {
+    const [slow, next] = await Promise.allSettled([api.loop_forever(), api.ok()]);
+    assert.equal((slow as PromiseRejectedResult).reason.code, 'ERR_OFFLOAD_TIMEOUT');
+    assert.deepEqual(next, { status: 'fulfilled', value: 'ok' });
+  });
+
+  test('a handed-ahead call counts as waiting for maxQueue', async () => {
+    const running = api.loop_forever();
+    const waiting = api.ok();
+    await assert.rejects(api.ok(), { code: 'ERR_OFFLOAD_QUEUE_FULL' });
+    await assert.rejects(running, { code: 'ERR_OFFLOAD_TIMEOUT' });
+    assert.equal(await waiting, 'ok');
+    assert.equal(api.$metrics().queueDepth, 0);
+  });
+});
