@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from './helpers/cli.js';
+import { readyUrl } from './helpers/serve-client.js';
 
 describe('npm start (scripts/demo.sh)', () => {
   it('serves hello, markdown, digits and image-kernels, then shuts down on SIGTERM', async () => {
@@ -17,23 +18,11 @@ describe('npm start (scripts/demo.sh)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const url = await new Promise<string>((resolve, reject) => {
-      let buffered = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        buffered += chunk;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        // The script's own progress lines are plain text; the server logs JSON lines.
-        for (const line of lines.filter((l) => l.startsWith('{'))) {
-          const record = JSON.parse(line) as { msg?: string; url?: string; packages?: string[] };
-          if (record.msg === 'offload serve is ready') {
-            assert.deepEqual(record.packages, ['hello', 'markdown', 'digits', 'image-kernels']);
-            resolve(String(record.url));
-          }
-        }
-      });
-      void exited.then((code) => reject(new Error(`demo exited with ${code} before it was ready:\n${stderr}`)));
+    let packages: unknown;
+    const url = await readyUrl(child.stdout, exited, () => stderr, (record) => {
+      if (record.msg === 'offload serve is ready') packages = record.packages;
     });
+    assert.deepEqual(packages, ['hello', 'markdown', 'digits', 'image-kernels']);
 
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${url}${path}`, {

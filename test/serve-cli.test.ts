@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, tempDir } from './helpers/cli.js';
-import { buildCrate, get, metric, post, waitFor } from './helpers/serve-client.js';
+import { buildCrate, get, metric, post, readyUrl, waitFor } from './helpers/serve-client.js';
 
 // The real `offload` binary, as users run it.
 const entry = path.join(repoRoot, 'dist', 'cli', 'main.js');
@@ -37,20 +37,7 @@ async function start(args: string[]): Promise<Running> {
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const record = JSON.parse(line) as Record<string, unknown>;
-        logs.push(record);
-        if (record.msg === 'offload serve is ready') resolve(String(record.url));
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`offload serve exited with ${code} before it was ready:\n${stderr}`)));
-  });
+  const url = await readyUrl(child.stdout, exited, () => stderr, (record) => logs.push(record));
   return { child, url, logs, exited };
 }
 

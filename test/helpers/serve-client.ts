@@ -1,14 +1,13 @@
 // Shared by the serve tests: build a fixture with `offload build`'s own buildPackage (it skips
 // when nothing changed), call the server as an HTTP client would, and wait for a condition.
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { buildPackage } from '../../src/build/build.js';
-import type { Reporter } from '../../src/build/progress.js';
+import { silentReporter } from '../../src/build/progress.js';
 import { repoRoot, sharedTargetDir } from './cli.js';
 
-const quiet: Reporter = { step: () => ({ done: () => undefined, fail: () => undefined }), info: () => undefined };
-
 export async function buildCrate(relative: string): Promise<string> {
-  const result = await buildPackage(path.join(repoRoot, relative), { targetDir: sharedTargetDir, reporter: quiet });
+  const result = await buildPackage(path.join(repoRoot, relative), { targetDir: sharedTargetDir, reporter: silentReporter });
   return result.pkgDir;
 }
 
@@ -54,4 +53,31 @@ export async function waitFor(check: () => Promise<boolean> | boolean, pollMs = 
 export function metric(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/**
+ * The URL of a server process, from its "offload serve is ready" JSON log line. Every JSON
+ * record goes to `onRecord`; plain-text lines (a script's own progress) are skipped. Rejects
+ * with the process's stderr if it exits first.
+ */
+export function readyUrl(
+  stdout: Readable,
+  exited: Promise<unknown>,
+  stderr: () => string,
+  onRecord: (record: Record<string, unknown>) => void = () => undefined,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines.filter((l) => l.startsWith('{'))) {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        onRecord(record);
+        if (record.msg === 'offload serve is ready') resolve(String(record.url));
+      }
+    });
+    void exited.then(() => reject(new Error(`the server exited before it was ready:\n${stderr()}`)));
+  });
 }
