@@ -1,7 +1,8 @@
-import { access, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { NoWasmBindgenError, NotACrateError, NotCdylibError, WrongCrateKindError } from './errors.js';
+import { pathExists } from './paths.js';
 
 export interface CrateInfo {
   dir: string;
@@ -22,12 +23,6 @@ function asTable(value: unknown): Table | undefined {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Table) : undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** wasm-bindgen counts whether it is a plain, target-specific or renamed dependency. */
 function dependsOnWasmBindgen(manifest: Table): boolean {
@@ -67,15 +62,15 @@ export async function readCrate(crateDir: string): Promise<CrateInfo> {
     throw new NotACrateError(`${manifestPath} has no [package] with a name.${hint}`);
   }
   const lib = asTable(manifest.lib);
-  const hasLib = Boolean(lib) || (await exists(join(dir, 'src', 'lib.rs')));
+  const hasLib = Boolean(lib) || (await pathExists(join(dir, 'src', 'lib.rs')));
   const bins = Array.isArray(manifest.bin) ? manifest.bin.map(asTable) : [];
   const binNames = bins.map((bin) => (typeof bin?.name === 'string' ? bin.name : pkg.name as string));
   if (manifest.package && asTable(manifest.package)?.autobins !== false) {
     // Cargo's auto-discovery: src/main.rs, src/bin/<name>.rs and src/bin/<name>/main.rs.
-    if (await exists(join(dir, 'src', 'main.rs'))) binNames.push(pkg.name);
+    if (await pathExists(join(dir, 'src', 'main.rs'))) binNames.push(pkg.name);
     for (const entry of await readdir(join(dir, 'src', 'bin'), { withFileTypes: true }).catch(() => [])) {
       if (entry.isFile() && entry.name.endsWith('.rs')) binNames.push(entry.name.slice(0, -3));
-      else if (entry.isDirectory() && (await exists(join(dir, 'src', 'bin', entry.name, 'main.rs')))) binNames.push(entry.name);
+      else if (entry.isDirectory() && (await pathExists(join(dir, 'src', 'bin', entry.name, 'main.rs')))) binNames.push(entry.name);
     }
   }
   const uniqueBins = [...new Set(binNames)];

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { readDepInfo } from './dep-info.js';
+import { pathExists } from './paths.js';
 
 /** Folders that are outputs or tooling state, never inputs of a build. */
 const SKIPPED_DIRS = new Set(['target', 'pkg', '.git', 'node_modules']);
@@ -10,12 +11,6 @@ export async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function collectFiles(dir: string, skip: (path: string) => boolean, out: string[]): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -40,7 +35,7 @@ export async function buildInputs(
   const files = new Set<string>([join(crateDir, 'Cargo.toml')]);
   if (options.lockfile) files.add(options.lockfile);
   const fromDepInfo = await Promise.all(options.artifacts.map(readDepInfo));
-  if (!(await exists(join(crateDir, 'build.rs'))) && fromDepInfo.every((list) => list !== undefined)) {
+  if (!(await pathExists(join(crateDir, 'build.rs'))) && fromDepInfo.every((list) => list !== undefined)) {
     for (const list of fromDepInfo) for (const file of list ?? []) files.add(file);
   } else {
     // The output folder and its staging/old siblings (pkg.staging-123) are outputs, not inputs.

@@ -1,7 +1,7 @@
 import { exec } from './exec.js';
 import { InstallError, ToolchainMissingError } from './errors.js';
 import type { Reporter } from './progress.js';
-import { DEBIAN_PACKAGES, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe, type WasmTarget } from './toolchain.js';
+import { DEBIAN_PACKAGES, debianReady, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe, type WasmTarget } from './toolchain.js';
 
 function missingTargets(probe: ToolchainProbe): WasmTarget[] {
   return WASM_TARGETS.filter((target) => !routeFor(probe, target));
@@ -34,10 +34,8 @@ async function aptInstall(reporter: Reporter): Promise<void> {
   step.done();
 }
 
-function debianComplete(probe: ToolchainProbe): boolean {
-  const d = probe.debian;
-  return Boolean(d.rustcVersion) && d.cargo && d.stdSource && d.linker && d.wasiLibc;
-}
+/** Both targets, since wasm32-wasip1 needs everything wasm32-unknown-unknown does and more. */
+const debianComplete = (probe: ToolchainProbe): boolean => debianReady(probe.debian, 'wasm32-wasip1');
 
 /** Installs one route on purpose, e.g. the Debian one on a machine whose rustup also works. */
 async function setupRoute(route: 'rustup' | 'debian', reporter: Reporter): Promise<void> {

@@ -1,7 +1,7 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, firstLine } from './exec.js';
 import { ToolchainMissingError } from './errors.js';
+import { pathExists } from './paths.js';
 
 export type WasmTarget = 'wasm32-unknown-unknown' | 'wasm32-wasip1';
 export const WASM_TARGETS: readonly WasmTarget[] = ['wasm32-unknown-unknown', 'wasm32-wasip1'];
@@ -43,12 +43,6 @@ export interface Route {
   env(rustflags: string[]): NodeJS.ProcessEnv;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Where Debian's rustc-web lives. OFFLOAD_DEBIAN_PREFIX exists for packagers who unpack it
@@ -73,11 +67,11 @@ async function probeDebian(): Promise<DebianProbe> {
   const prefix = debianPrefix();
   const rustc = join(prefix, 'bin', 'rustc');
   const [rustcVersion, cargo, stdSource, linker, wasiLibc] = await Promise.all([
-    (async () => ((await exists(rustc)) ? firstLine(rustc, ['--version']) : undefined))(),
-    exists(join(prefix, 'bin', 'cargo')),
-    exists(join(prefix, 'lib', 'rustlib', 'src', 'rust', 'library', 'std', 'Cargo.toml')),
-    exists(join(prefix, 'bin', 'rust-lld')),
-    exists(join(prefix, 'lib', 'wasm32-wasi', 'libc.a')),
+    (async () => ((await pathExists(rustc)) ? firstLine(rustc, ['--version']) : undefined))(),
+    pathExists(join(prefix, 'bin', 'cargo')),
+    pathExists(join(prefix, 'lib', 'rustlib', 'src', 'rust', 'library', 'std', 'Cargo.toml')),
+    pathExists(join(prefix, 'bin', 'rust-lld')),
+    pathExists(join(prefix, 'lib', 'wasm32-wasi', 'libc.a')),
   ]);
   return { prefix, rustcVersion, cargo, stdSource, linker, wasiLibc };
 }
@@ -90,7 +84,8 @@ export async function probeToolchain(): Promise<ToolchainProbe> {
   return { rustup, debian, hostCargo };
 }
 
-function debianReady(debian: DebianProbe, target: WasmTarget): boolean {
+/** Whether Debian's route is complete for `target` (wasip1 also needs wasi-libc). */
+export function debianReady(debian: DebianProbe, target: WasmTarget): boolean {
   const base = Boolean(debian.rustcVersion) && debian.cargo && debian.stdSource && debian.linker;
   return target === 'wasm32-wasip1' ? base && debian.wasiLibc : base;
 }
