@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { OffloadBadArgumentError } from '../runtime/index.js';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, exitOnSignals, readServeConfig, serve, type PackageConfig, type RuntimeLimits } from '../server/index.js';
+import { readServeConfig, type PackageConfig, type RuntimeLimits } from '../server/config.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, exitOnSignals } from '../server/lifecycle.js';
 
 interface ServeFlags {
   port?: number;
@@ -54,6 +55,8 @@ async function run(paths: string[], flags: ServeFlags): Promise<void> {
   if (flags.memoryLimitMb !== undefined) overrides.memoryLimitMb = flags.memoryLimitMb;
   if (flags.maxQueue !== undefined) overrides.maxQueue = flags.maxQueue;
   if (flags.bodyLimitMb !== undefined) overrides.bodyLimitMb = flags.bodyLimitMb;
+  // Loaded here, not at start-up: Fastify and TypeScript's parser would slow every command.
+  const { serve } = await import('../server/server.js');
   const server = await serve(packages, {
     port: flags.port ?? config?.port ?? 8080,
     host: flags.host ?? config?.host ?? '127.0.0.1',

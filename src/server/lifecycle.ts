@@ -4,6 +4,9 @@
 
 import type { OffloadServer } from './server.js';
 
+/** How long a shutdown waits for in-flight requests unless told otherwise. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
 export function exitOnSignals(server: OffloadServer, deadlineMs: number, exit: (code: number) => void = (code) => process.exit(code)): () => void {
   let shuttingDown = false;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -11,6 +11,7 @@ import { resolveLimits, type PackageConfig, type RuntimeLimits } from './config.
 import { registerDocs } from './docs.js';
 import { answerFor } from './error-status.js';
 import { HostedPackage } from './hosted-package.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './lifecycle.js';
 import { createMetrics } from './metrics.js';
 import { registerOperations, type ServerState } from './operations.js';
 import { registerPackageRoutes, routePath, type CallRouteConfig } from './routes.js';
@@ -44,8 +45,6 @@ export interface OffloadServer {
    */
   close(deadlineMs?: number): Promise<boolean>;
 }
-
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export async function serve(packages: readonly (string | PackageConfig)[], options: ServeOptions = {}): Promise<OffloadServer> {
   if (packages.length === 0) throw new OffloadBadArgumentError('serve() needs at least one package: a pkg/ folder built by `offload build`.');
