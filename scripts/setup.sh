@@ -44,7 +44,13 @@ if [ -f scripts/install-wasmedge.sh ]; then
   bash scripts/install-wasmedge.sh
 fi
 
-if $for_tests && [ -f scripts/install-chromium.sh ]; then
-  step "Chromium (browser tests)"
-  bash scripts/install-chromium.sh
+if $for_tests; then
+  # What only the tests use: a browser, an outside fuzzer, a load balancer. Each installer
+  # is idempotent and says what it does.
+  for tool in chromium schemathesis nginx; do
+    if [ -f "scripts/install-$tool.sh" ]; then
+      step "$tool (tests)"
+      bash "scripts/install-$tool.sh"
+    fi
+  done
 fi
