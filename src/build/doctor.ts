@@ -1,5 +1,6 @@
 import { cachedWasmBindgenVersions } from './bindgen.js';
-import { DEBIAN_PACKAGES, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe } from './toolchain.js';
+import { join } from 'node:path';
+import { aptInstallCommand, debianMissingPackages, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe } from './toolchain.js';
 import { wasmOptVersion } from './wasm-opt.js';
 
 export interface DoctorRow {
@@ -20,17 +21,16 @@ export interface DoctorReport {
 /** Other subsystems (e.g. WasmEdge) add their rows here, so doctor stays one table. */
 export type DoctorCheck = () => Promise<DoctorRow>;
 
-function debianDetail(probe: ToolchainProbe): { ok: boolean; detail: string } {
+/** Names each missing file with the package that ships it, so the printed fix always works. */
+function debianDetail(probe: ToolchainProbe): { ok: boolean; detail: string; fix?: string } {
   const d = probe.debian;
-  const missing = [
-    !d.rustcVersion && 'rustc-web',
-    !d.cargo && 'cargo-web',
-    !d.stdSource && 'rust-web-src',
-    !d.linker && 'lld',
-    !d.wasiLibc && 'wasi-libc',
-  ].filter(Boolean);
-  if (missing.length === 0) return { ok: true, detail: `${d.rustcVersion} with std source, lld, wasi-libc (${d.prefix})` };
-  return { ok: false, detail: `missing: ${missing.join(', ')}` };
+  const packages = debianMissingPackages(d);
+  if (packages.length === 0) return { ok: true, detail: `${d.rustcVersion} with std source, rust-lld, wasi-libc (${d.prefix})` };
+  const missing = d.missing.map((file) => `${join(d.prefix, file.path)} (${file.what}, package ${file.package})`);
+  if (!d.rustcVersion && !d.missing.some((file) => file.package === 'rustc-web')) {
+    missing.unshift(`a rustc that runs at ${join(d.prefix, 'bin', 'rustc')} (package rustc-web)`);
+  }
+  return { ok: false, detail: `missing: ${missing.join('; ')}`, fix: aptInstallCommand(packages) };
 }
 
 export async function runDoctor(extraChecks: DoctorCheck[] = []): Promise<DoctorReport> {
@@ -52,7 +52,7 @@ export async function runDoctor(extraChecks: DoctorCheck[] = []): Promise<Doctor
     ok: debian.ok,
     optional: true,
     detail: debian.detail,
-    fix: debian.ok ? undefined : `apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`,
+    fix: debian.fix,
   });
   for (const target of WASM_TARGETS) {
     const route = routeFor(probe, target);

@@ -1,7 +1,7 @@
 import { exec } from './exec.js';
 import { InstallError, ToolchainMissingError } from './errors.js';
 import type { Reporter } from './progress.js';
-import { DEBIAN_PACKAGES, debianReady, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe, type WasmTarget } from './toolchain.js';
+import { aptInstallCommand, DEBIAN_PACKAGES, debianReady, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe, type WasmTarget } from './toolchain.js';
 
 function missingTargets(probe: ToolchainProbe): WasmTarget[] {
   return WASM_TARGETS.filter((target) => !routeFor(probe, target));
@@ -53,7 +53,7 @@ async function setupRoute(route: 'rustup' | 'debian', reporter: Reporter): Promi
   }
   if (debianComplete(probe)) return reporter.info('✓ Debian rustc-web route ready');
   if (process.getuid?.() !== 0) {
-    throw new ToolchainMissingError(`Run:\n  sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`);
+    throw new ToolchainMissingError(`Run:\n  sudo ${aptInstallCommand(DEBIAN_PACKAGES)}`);
   }
   await aptInstall(reporter);
   if (!debianComplete(await probeToolchain())) {
@@ -84,7 +84,7 @@ export async function runSetup(reporter: Reporter, options: { route?: 'rustup' |
   const hasApt = (await exec('apt-get', ['--version'])).code === 0;
   if (!hasApt || !isRoot) {
     const command = hasApt
-      ? `sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}`
+      ? `sudo ${aptInstallCommand(DEBIAN_PACKAGES)}`
       : `rustup target add ${missing.join(' ')}  (install rustup first)`;
     throw new ToolchainMissingError(`Cannot build for ${missing.join(', ')} yet. Run:\n  ${command}\nthen \`offload doctor\`.`);
   }

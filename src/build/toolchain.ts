@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readAptList } from './apt-list.js';
 import { exec, firstLine } from './exec.js';
 import { ToolchainMissingError } from './errors.js';
 import { pathExists } from './paths.js';
@@ -6,8 +7,35 @@ import { pathExists } from './paths.js';
 export type WasmTarget = 'wasm32-unknown-unknown' | 'wasm32-wasip1';
 export const WASM_TARGETS: readonly WasmTarget[] = ['wasm32-unknown-unknown', 'wasm32-wasip1'];
 
-/** The Debian packages that, together, build std for wasm from source without rustup. */
-export const DEBIAN_PACKAGES = ['rustc-web', 'cargo-web', 'rust-web-src', 'lld-22', 'wasi-libc'] as const;
+/**
+ * The Debian packages that, together, build std for wasm from source without rustup. They are
+ * kept in scripts/packages/rust-debian.apt, which the provenance test reads as well.
+ */
+export const DEBIAN_PACKAGES: readonly string[] = readAptList('rust-debian.apt').packages;
+
+/** A file Debian's route needs, relative to its prefix, and the package that ships it. */
+export interface DebianFile {
+  what: string;
+  path: string;
+  package: string;
+  /** Needed only for WASI programs (wasm32-wasip1). */
+  wasiOnly?: boolean;
+}
+
+/**
+ * What the Debian route reads, one entry per file, so `offload doctor` can name the package
+ * for each missing one and test/provenance.test.ts can prove `offload setup` installs them.
+ */
+export const DEBIAN_ROUTE_FILES: readonly DebianFile[] = [
+  { what: 'rustc', path: 'bin/rustc', package: 'rustc-web' },
+  { what: 'cargo', path: 'bin/cargo', package: 'cargo-web' },
+  { what: "std's source", path: 'lib/rustlib/src/rust/library/std/Cargo.toml', package: 'rust-web-src' },
+  // rustc links wasm with rust-lld, which rust-web-llvm makes as a link to lld-22's binary.
+  { what: 'the wasm linker', path: 'bin/rust-lld', package: 'rust-web-llvm' },
+  { what: 'the wasm linker', path: 'lib/llvm-22/bin/lld', package: 'lld-22' },
+  { what: 'WASI libc', path: 'lib/wasm32-wasi/libc.a', package: 'wasi-libc', wasiOnly: true },
+  { what: 'WASI libc', path: 'lib/wasm32-wasi/crt1-command.o', package: 'wasi-libc', wasiOnly: true },
+];
 
 export interface RustupProbe {
   version?: string;
@@ -18,10 +46,8 @@ export interface RustupProbe {
 export interface DebianProbe {
   prefix: string;
   rustcVersion?: string;
-  cargo: boolean;
-  stdSource: boolean;
-  linker: boolean;
-  wasiLibc: boolean;
+  /** Files of DEBIAN_ROUTE_FILES that are not there (a dangling link counts as missing). */
+  missing: DebianFile[];
 }
 
 export interface ToolchainProbe {
@@ -66,28 +92,41 @@ async function probeRustup(): Promise<RustupProbe> {
 async function probeDebian(): Promise<DebianProbe> {
   const prefix = debianPrefix();
   const rustc = join(prefix, 'bin', 'rustc');
-  const [rustcVersion, cargo, stdSource, linker, wasiLibc] = await Promise.all([
+  const [rustcVersion, present] = await Promise.all([
     (async () => ((await pathExists(rustc)) ? firstLine(rustc, ['--version']) : undefined))(),
-    pathExists(join(prefix, 'bin', 'cargo')),
-    pathExists(join(prefix, 'lib', 'rustlib', 'src', 'rust', 'library', 'std', 'Cargo.toml')),
-    pathExists(join(prefix, 'bin', 'rust-lld')),
-    pathExists(join(prefix, 'lib', 'wasm32-wasi', 'libc.a')),
+    Promise.all(DEBIAN_ROUTE_FILES.map((file) => pathExists(join(prefix, file.path)))),
   ]);
-  return { prefix, rustcVersion, cargo, stdSource, linker, wasiLibc };
+  return { prefix, rustcVersion, missing: DEBIAN_ROUTE_FILES.filter((_, i) => !present[i]) };
 }
 
 export async function probeToolchain(): Promise<ToolchainProbe> {
   const [rustup, debian] = await Promise.all([probeRustup(), probeDebian()]);
   let hostCargo: string | undefined;
+  // Any cargo can build host tools: rustup's, or Debian's cargo-web where rustup is absent.
   if (await firstLine('cargo', ['--version'])) hostCargo = 'cargo';
-  else if (debian.cargo) hostCargo = join(debian.prefix, 'bin', 'cargo');
+  else if (!debian.missing.some((file) => file.path === 'bin/cargo')) hostCargo = join(debian.prefix, 'bin', 'cargo');
   return { rustup, debian, hostCargo };
 }
 
 /** Whether Debian's route is complete for `target` (wasip1 also needs wasi-libc). */
 export function debianReady(debian: DebianProbe, target: WasmTarget): boolean {
-  const base = Boolean(debian.rustcVersion) && debian.cargo && debian.stdSource && debian.linker;
-  return target === 'wasm32-wasip1' ? base && debian.wasiLibc : base;
+  const needed = debian.missing.filter((file) => target === 'wasm32-wasip1' || !file.wasiOnly);
+  return Boolean(debian.rustcVersion) && needed.length === 0;
+}
+
+/**
+ * The command that installs `packages` exactly as `offload setup` does: without Recommends,
+ * which is why every package the route needs is named (test/provenance.test.ts proves it).
+ */
+export function aptInstallCommand(packages: readonly string[]): string {
+  return `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+}
+
+/** The packages that bring what the Debian route lacks: a rustc that does not run counts too. */
+export function debianMissingPackages(debian: DebianProbe): string[] {
+  const packages = debian.missing.map((file) => file.package);
+  if (!debian.rustcVersion) packages.unshift('rustc-web');
+  return [...new Set(packages)];
 }
 
 function joinFlags(flags: string[]): string {
@@ -142,6 +181,6 @@ export async function requireRoute(target: WasmTarget, probe?: ToolchainProbe): 
   throw new ToolchainMissingError(
     `No Rust toolchain here can build for ${target}. Run \`offload setup\` ` +
       `(it runs \`rustup target add ${target}\` where rustup can download, otherwise ` +
-      `\`apt-get install -y ${DEBIAN_PACKAGES.join(' ')}\`), then \`offload doctor\` to check.`,
+      `\`${aptInstallCommand(DEBIAN_PACKAGES)}\`), then \`offload doctor\` to check.`,
   );
 }
