@@ -22,6 +22,7 @@ export const Errno = {
   NOSYS: 52,
   NOTDIR: 54,
   NOTEMPTY: 55,
+  NOTSOCK: 57,
   NOTSUP: 58,
   NXIO: 60,
   PERM: 63,
@@ -52,6 +53,7 @@ export const hostErrno: Record<string, number> = {
   ENOSYS: Errno.NOSYS,
   ENOTDIR: Errno.NOTDIR,
   ENOTEMPTY: Errno.NOTEMPTY,
+  ENOTSOCK: Errno.NOTSOCK,
   ENOTSUP: Errno.NOTSUP,
   ENXIO: Errno.NXIO,
   EPERM: Errno.PERM,
@@ -90,13 +92,60 @@ export const Rights = {
   FD_ALLOCATE: bit(8),
   PATH_CREATE_DIRECTORY: bit(9),
   PATH_CREATE_FILE: bit(10),
+  PATH_LINK_SOURCE: bit(11),
+  PATH_LINK_TARGET: bit(12),
+  PATH_OPEN: bit(13),
   FD_READDIR: bit(14),
+  PATH_READLINK: bit(15),
+  PATH_RENAME_SOURCE: bit(16),
+  PATH_RENAME_TARGET: bit(17),
+  PATH_FILESTAT_GET: bit(18),
+  PATH_FILESTAT_SET_SIZE: bit(19),
+  PATH_FILESTAT_SET_TIMES: bit(20),
+  FD_FILESTAT_GET: bit(21),
   FD_FILESTAT_SET_SIZE: bit(22),
+  FD_FILESTAT_SET_TIMES: bit(23),
+  PATH_SYMLINK: bit(24),
+  PATH_REMOVE_DIRECTORY: bit(25),
+  PATH_UNLINK_FILE: bit(26),
+  POLL_FD_READWRITE: bit(27),
+  SOCK_SHUTDOWN: bit(28),
+  SOCK_ACCEPT: bit(29),
   ALL: bit(30) - 1n,
 } as const;
 
 /** Rights that can change a file's contents; refused on read-only grants. */
 export const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
+
+/**
+ * What an open regular file can be asked to do. fd_read, fd_write and fd_seek belong here and
+ * not to directories: a guest reopening a directory with the rights fdstat reported for it
+ * (as Rust's standard library does) must not ask for read/write access to a directory.
+ */
+export const FILE_RIGHTS =
+  Rights.FD_DATASYNC | Rights.FD_READ | Rights.FD_SEEK | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_SYNC |
+  Rights.FD_TELL | Rights.FD_WRITE | Rights.FD_ADVISE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_GET |
+  Rights.FD_FILESTAT_SET_SIZE | Rights.FD_FILESTAT_SET_TIMES | Rights.POLL_FD_READWRITE;
+
+/** What an open directory can be asked to do (the path_* family, readdir, its own stat). */
+export const DIRECTORY_RIGHTS =
+  Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_SYNC | Rights.FD_DATASYNC | Rights.FD_ADVISE |
+  Rights.PATH_CREATE_DIRECTORY | Rights.PATH_CREATE_FILE | Rights.PATH_LINK_SOURCE | Rights.PATH_LINK_TARGET |
+  Rights.PATH_OPEN | Rights.FD_READDIR | Rights.PATH_READLINK | Rights.PATH_RENAME_SOURCE |
+  Rights.PATH_RENAME_TARGET | Rights.PATH_FILESTAT_GET | Rights.PATH_FILESTAT_SET_SIZE |
+  Rights.PATH_FILESTAT_SET_TIMES | Rights.FD_FILESTAT_GET | Rights.FD_FILESTAT_SET_TIMES |
+  Rights.PATH_SYMLINK | Rights.PATH_REMOVE_DIRECTORY | Rights.PATH_UNLINK_FILE;
+
+/** Rights a read-only grant never reports, for its directories and the files opened in them. */
+export const MUTATING_RIGHTS =
+  WRITE_RIGHTS | Rights.PATH_CREATE_DIRECTORY | Rights.PATH_CREATE_FILE | Rights.PATH_LINK_TARGET |
+  Rights.PATH_RENAME_SOURCE | Rights.PATH_RENAME_TARGET | Rights.PATH_FILESTAT_SET_SIZE |
+  Rights.PATH_FILESTAT_SET_TIMES | Rights.FD_FILESTAT_SET_TIMES | Rights.PATH_SYMLINK |
+  Rights.PATH_REMOVE_DIRECTORY | Rights.PATH_UNLINK_FILE;
+
+/** stdin reads, stdout and stderr write; none of them seeks. */
+export const STDIN_RIGHTS = Rights.FD_READ | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_FILESTAT_GET | Rights.POLL_FD_READWRITE;
+export const STDOUT_RIGHTS = Rights.FD_WRITE | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_FILESTAT_GET | Rights.POLL_FD_READWRITE;
 
 export const Clock = { REALTIME: 0, MONOTONIC: 1, PROCESS_CPUTIME: 2, THREAD_CPUTIME: 3 } as const;
 export const EventType = { CLOCK: 0, FD_READ: 1, FD_WRITE: 2 } as const;

@@ -23,7 +23,11 @@ export class WasiErrnoError extends Error {
 const MAX_SYMLINK_HOPS = 40;
 
 export interface Resolved {
-  /** Host path of the result (the grant root joined with `components`). */
+  /**
+   * Host path of the result (the grant root joined with `components`). A trailing `/` in the
+   * guest's path is kept, so the kernel refuses it on a non-directory (NOTDIR) exactly as it
+   * would for a native program, rather than it being silently dropped.
+   */
   host: string;
   /** Components below the grant root, after `.`, `..` and symlinks were applied. */
   components: string[];
@@ -73,5 +77,6 @@ export function resolveBeneath(root: string, base: readonly string[], guestPath:
     }
     stack.push(component);
   }
-  return { host: join(root, ...stack), components: stack };
+  const host = join(root, ...stack);
+  return { host: mustBeDir && stack.length > 0 ? `${host}/` : host, components: stack };
 }

@@ -8,18 +8,24 @@
  * All calls are synchronous: the guest runs in a worker thread that nothing else shares.
  */
 import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 import {
   Clock,
+  DIRECTORY_RIGHTS,
   Errno,
   EventType,
+  FILE_RIGHTS,
   FdFlags,
   FileType,
   FstFlags,
   LOOKUP_SYMLINK_FOLLOW,
+  MUTATING_RIGHTS,
   OFlags,
   Rights,
+  STDIN_RIGHTS,
+  STDOUT_RIGHTS,
   WRITE_RIGHTS,
   Whence,
   hostErrno,
@@ -48,22 +54,31 @@ export class ProcExit {
   constructor(readonly code: number) {}
 }
 
-interface StreamEntry {
+/**
+ * What every descriptor carries: its rights (fd_fdstat_set_rights can only drop them, and the
+ * calls check them) and its fdflags as fd_fdstat_get reports them.
+ */
+interface Capabilities {
+  rightsBase: bigint;
+  rightsInheriting: bigint;
+  fdflags: number;
+}
+interface StreamEntry extends Capabilities {
   kind: 'stdin' | 'stdout' | 'stderr';
 }
-interface DirEntry {
+interface DirEntry extends Capabilities {
   kind: 'dir';
   grant: WasiGrant;
   components: string[];
   /** Set for the preopened grant roots: the name fd_prestat_dir_name reports. */
   preopenName?: string;
 }
-interface FileEntry {
+interface FileEntry extends Capabilities {
   kind: 'file';
   grant: WasiGrant;
   hostFd: number;
   position: bigint;
-  append: boolean;
+  /** How the host fd was opened; the rights may narrow this, never widen it. */
   readable: boolean;
   writable: boolean;
 }
@@ -80,6 +95,47 @@ function fileTypeOf(st: fs.Stats | fs.BigIntStats): number {
   if (st.isBlockDevice()) return FileType.BLOCK_DEVICE;
   if (st.isSocket()) return FileType.SOCKET_STREAM;
   return FileType.UNKNOWN;
+}
+
+/** A grant's directories and the files opened in them never report rights to change anything. */
+function grantRights(grant: WasiGrant, rights: bigint): bigint {
+  return grant.readOnly ? rights & ~MUTATING_RIGHTS : rights;
+}
+
+/** Open flags for a host fd from its access mode and WASI fdflags (no create/truncate). */
+function hostFlags(readable: boolean, writable: boolean, fdflags: number): number {
+  const c = fs.constants;
+  let flags = c.O_NOFOLLOW | (writable ? (readable ? c.O_RDWR : c.O_WRONLY) : c.O_RDONLY);
+  if (fdflags & FdFlags.APPEND) flags |= c.O_APPEND;
+  if (fdflags & (FdFlags.SYNC | FdFlags.RSYNC)) flags |= c.O_SYNC;
+  if (fdflags & FdFlags.DSYNC) flags |= c.O_DSYNC;
+  return flags;
+}
+
+/**
+ * `touch -d @SECONDS.NANOSECONDS`: node:fs only takes times as float seconds, which cannot
+ * hold a 2020s timestamp to the nanosecond, while WASI times are exact nanoseconds. GNU touch
+ * calls utimensat with the exact value. `-h` changes a symlink itself.
+ */
+function setTimes(hostPath: string, noFollow: boolean, atim: bigint, mtim: bigint, flags: number): void {
+  const at = (flags & FstFlags.ATIM_NOW) ? 'now' : (flags & FstFlags.ATIM) ? atim : undefined;
+  const mt = (flags & FstFlags.MTIM_NOW) ? 'now' : (flags & FstFlags.MTIM) ? mtim : undefined;
+  const stamp = (t: bigint | 'now'): string[] =>
+    t === 'now' ? [] : ['-d', `@${t / 1_000_000_000n}.${String(t % 1_000_000_000n).padStart(9, '0')}`];
+  const touch = (which: '-a' | '-m', t: bigint | 'now') =>
+    execFileSync('touch', ['-c', which, ...(noFollow ? ['-h'] : []), ...stamp(t), '--', hostPath], {
+      env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+      stdio: 'ignore',
+    });
+  if (at !== undefined) touch('-a', at);
+  if (mt !== undefined) touch('-m', mt);
+}
+
+/** ATIM with ATIM_NOW (or MTIM with MTIM_NOW) names two times at once: INVAL, as POSIX. */
+function validateFstFlags(flags: number): void {
+  const both = (a: number, b: number) => (flags & a) !== 0 && (flags & b) !== 0;
+  if (both(FstFlags.ATIM, FstFlags.ATIM_NOW) || both(FstFlags.MTIM, FstFlags.MTIM_NOW)) throw new WasiErrnoError(Errno.INVAL);
+  if (flags & ~(FstFlags.ATIM | FstFlags.ATIM_NOW | FstFlags.MTIM | FstFlags.MTIM_NOW)) throw new WasiErrnoError(Errno.INVAL);
 }
 
 function isInside(root: string, hostPath: string): boolean {
@@ -99,12 +155,20 @@ export class WasiPreview1 {
   constructor(private readonly options: WasiOptions) {
     this.argBytes = options.args.map((a) => encoder.encode(a + '\0'));
     this.envBytes = Object.entries(options.env).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
-    this.fds.set(0, { kind: 'stdin' });
-    this.fds.set(1, { kind: 'stdout' });
-    this.fds.set(2, { kind: 'stderr' });
+    this.fds.set(0, { kind: 'stdin', rightsBase: STDIN_RIGHTS, rightsInheriting: 0n, fdflags: 0 });
+    this.fds.set(1, { kind: 'stdout', rightsBase: STDOUT_RIGHTS, rightsInheriting: 0n, fdflags: 0 });
+    this.fds.set(2, { kind: 'stderr', rightsBase: STDOUT_RIGHTS, rightsInheriting: 0n, fdflags: 0 });
     let fd = 3;
     for (const grant of options.dirs) {
-      this.fds.set(fd++, { kind: 'dir', grant, components: [], preopenName: grant.guest });
+      this.fds.set(fd++, {
+        kind: 'dir',
+        grant,
+        components: [],
+        preopenName: grant.guest,
+        rightsBase: grantRights(grant, DIRECTORY_RIGHTS),
+        rightsInheriting: grantRights(grant, DIRECTORY_RIGHTS | FILE_RIGHTS),
+        fdflags: 0,
+      });
     }
   }
 
@@ -170,13 +234,24 @@ export class WasiPreview1 {
     if (e.kind !== 'file') throw new WasiErrnoError(e.kind === 'dir' ? Errno.ISDIR : Errno.BADF);
     return e;
   }
-  private writableDir(fd: number): DirEntry {
+  private writableDir(fd: number, right: bigint): DirEntry {
     const d = this.dir(fd);
     if (d.grant.readOnly) throw new WasiErrnoError(Errno.NOTCAPABLE, 'read-only grant');
-    return d;
+    return this.need(d, right);
   }
+  /** The descriptor must still hold `right` (fd_fdstat_set_rights may have dropped it). */
+  private need<E extends FdEntry>(e: E, right: bigint, errno: number = Errno.NOTCAPABLE): E {
+    if ((e.rightsBase & right) !== right) throw new WasiErrnoError(errno, 'the descriptor lacks the right');
+    return e;
+  }
+  /**
+   * A path is confined beneath the directory its descriptor names, not merely the grant: a
+   * descriptor for a subdirectory is a capability for that subdirectory alone, so `..` above
+   * it is PERM, as in WASI's reference implementations.
+   */
   private resolve(d: DirEntry, pathPtr: number, pathLen: number, follow: boolean) {
-    return resolveBeneath(d.grant.host, d.components, this.string(pathPtr, pathLen), follow);
+    const r = resolveBeneath(join(d.grant.host, ...d.components), [], this.string(pathPtr, pathLen), follow);
+    return { host: r.host, components: [...d.components, ...r.components] };
   }
   private nextFd(): number {
     let fd = 3;
@@ -205,12 +280,6 @@ export class WasiPreview1 {
       this[stream].push(Buffer.from(chunk.subarray(0, taken)));
     }
     return chunk.length;
-  }
-
-  private timeFromFlags(flags: number, value: bigint, nowFlag: number, setFlag: number, current: bigint): number {
-    if (flags & nowFlag) return Date.now() / 1000;
-    if (flags & setFlag) return Number(value) / 1e9;
-    return Number(current) / 1e9;
   }
 
   /** The `wasi_snapshot_preview1` import object. */
@@ -262,7 +331,10 @@ export class WasiPreview1 {
         return total;
       }
       if (e.kind !== 'file') throw new WasiErrnoError(e.kind === 'dir' ? Errno.ISDIR : Errno.BADF);
+      // Reading a descriptor without read access is EBADF in POSIX, whatever took it away.
       if (!e.readable) throw new WasiErrnoError(Errno.BADF);
+      this.need(e, Rights.FD_READ, Errno.BADF);
+      if (at !== null) this.need(e, Rights.FD_SEEK);
       let pos = at ?? e.position;
       for (const b of bufs) {
         const n = fs.readSync(e.hostFd, b, 0, b.length, pos);
@@ -285,7 +357,9 @@ export class WasiPreview1 {
       }
       if (e.kind !== 'file') throw new WasiErrnoError(e.kind === 'dir' ? Errno.ISDIR : Errno.BADF);
       if (!e.writable) throw new WasiErrnoError(Errno.BADF);
-      if (e.append && at === null) {
+      this.need(e, Rights.FD_WRITE, Errno.BADF);
+      if (at !== null) this.need(e, Rights.FD_SEEK);
+      if (e.fdflags & FdFlags.APPEND && at === null) {
         // The host fd has O_APPEND, so the kernel places the bytes at the end.
         for (const b of bufs) total += fs.writeSync(e.hostFd, b, 0, b.length, null);
         e.position = fs.fstatSync(e.hostFd, { bigint: true }).size;
@@ -348,6 +422,7 @@ export class WasiPreview1 {
       }),
       fd_seek: wrap((fd: number, offset: bigint, whence: number, out: number) => {
         const e = self.file(fd);
+        self.need(e, whence === Whence.CUR && offset === 0n ? Rights.FD_TELL | 0n : Rights.FD_SEEK);
         let base: bigint;
         if (whence === Whence.SET) base = 0n;
         else if (whence === Whence.CUR) base = e.position;
@@ -359,37 +434,42 @@ export class WasiPreview1 {
         self.view().setBigUint64(out, next, true);
       }),
       fd_tell: wrap((fd: number, out: number) => {
-        self.view().setBigUint64(out, self.file(fd).position, true);
+        self.view().setBigUint64(out, self.need(self.file(fd), Rights.FD_TELL).position, true);
       }),
       fd_fdstat_get: wrap((fd: number, out: number) => {
         const e = self.entry(fd);
         const v = self.view();
-        self.bytes(out, 24);
+        self.bytes(out, 24).fill(0);
         let type: number = FileType.CHARACTER_DEVICE;
-        let flags = 0;
-        let rights = Rights.ALL;
         if (e.kind === 'dir') type = FileType.DIRECTORY;
-        if (e.kind === 'file') {
-          type = fileTypeOf(fs.fstatSync(e.hostFd));
-          if (e.append) flags |= FdFlags.APPEND;
-          if (!e.writable) rights &= ~WRITE_RIGHTS;
-          if (!e.readable) rights &= ~Rights.FD_READ;
-        }
-        if (e.kind === 'dir' && e.grant.readOnly) rights &= ~(WRITE_RIGHTS | Rights.PATH_CREATE_FILE | Rights.PATH_CREATE_DIRECTORY);
+        if (e.kind === 'file') type = fileTypeOf(fs.fstatSync(e.hostFd));
         v.setUint8(out, type);
-        v.setUint16(out + 2, flags, true);
-        v.setBigUint64(out + 8, rights, true);
-        v.setBigUint64(out + 16, e.kind === 'dir' ? rights : 0n, true);
+        v.setUint16(out + 2, e.fdflags, true);
+        v.setBigUint64(out + 8, e.rightsBase, true);
+        v.setBigUint64(out + 16, e.rightsInheriting, true);
       }),
       fd_fdstat_set_flags: wrap((fd: number, flags: number) => {
         const e = self.entry(fd);
-        // Only the flags already in effect can be "set"; changing O_APPEND on an open host
-        // fd is not possible through node:fs.
-        const current = e.kind === 'file' && e.append ? FdFlags.APPEND : 0;
-        return flags === current ? Errno.SUCCESS : Errno.NOTSUP;
+        const known = FdFlags.APPEND | FdFlags.DSYNC | FdFlags.NONBLOCK | FdFlags.RSYNC | FdFlags.SYNC;
+        if (flags & ~known) return Errno.INVAL;
+        if (e.kind === 'file' && flags !== e.fdflags) {
+          if (e.grant.readOnly && (flags & FdFlags.APPEND)) return Errno.NOTCAPABLE;
+          // node:fs has no fcntl, so the file is reopened with the new flags through its own
+          // descriptor's /proc link: the same inode, never a path the guest could redirect.
+          // Positions are offload's own, so nothing is lost.
+          // (O_NOFOLLOW off: the /proc link is itself a symlink, to the open file.)
+          const reopened = fs.openSync(`/proc/self/fd/${e.hostFd}`, hostFlags(e.readable, e.writable, flags) & ~fs.constants.O_NOFOLLOW);
+          fs.closeSync(e.hostFd);
+          e.hostFd = reopened;
+        }
+        e.fdflags = flags;
       }),
-      fd_fdstat_set_rights: wrap((fd: number) => {
-        self.entry(fd);
+      fd_fdstat_set_rights: wrap((fd: number, base: bigint, inheriting: bigint) => {
+        const e = self.entry(fd);
+        // Rights only ever shrink: asking for one the descriptor lacks is refused.
+        if ((base & ~e.rightsBase) !== 0n || (inheriting & ~e.rightsInheriting) !== 0n) return Errno.NOTCAPABLE;
+        e.rightsBase = base;
+        e.rightsInheriting = inheriting;
       }),
       fd_advise: wrap((fd: number) => {
         self.file(fd);
@@ -408,19 +488,19 @@ export class WasiPreview1 {
         self.view().setUint8(out + 16, FileType.CHARACTER_DEVICE);
       }),
       fd_filestat_set_size: wrap((fd: number, size: bigint) => {
-        const e = self.file(fd);
+        const e = self.need(self.file(fd), Rights.FD_FILESTAT_SET_SIZE);
         if (!e.writable) return Errno.BADF;
         fs.ftruncateSync(e.hostFd, Number(size));
       }),
       fd_filestat_set_times: wrap((fd: number, atim: bigint, mtim: bigint, flags: number) => {
-        const e = self.file(fd);
+        validateFstFlags(flags);
+        const e = self.entry(fd);
+        if (e.kind !== 'file' && e.kind !== 'dir') return Errno.BADF;
         if (e.grant.readOnly) return Errno.NOTCAPABLE;
-        const st = fs.fstatSync(e.hostFd, { bigint: true });
-        fs.futimesSync(
-          e.hostFd,
-          self.timeFromFlags(flags, atim, FstFlags.ATIM_NOW, FstFlags.ATIM, st.atimeNs),
-          self.timeFromFlags(flags, mtim, FstFlags.MTIM_NOW, FstFlags.MTIM, st.mtimeNs),
-        );
+        self.need(e, Rights.FD_FILESTAT_SET_TIMES);
+        // The descriptor's own /proc link names exactly the open file, whatever its path now.
+        const target = e.kind === 'file' ? `/proc/${process.pid}/fd/${e.hostFd}` : join(e.grant.host, ...e.components);
+        setTimes(target, false, atim, mtim, flags);
       }),
       fd_prestat_get: wrap((fd: number, out: number) => {
         const e = self.fds.get(fd);
@@ -439,12 +519,13 @@ export class WasiPreview1 {
       fd_renumber: wrap((from: number, to: number) => {
         const e = self.entry(from);
         const old = self.entry(to);
+        if (from === to) return;
         if (old.kind === 'file') fs.closeSync(old.hostFd);
         self.fds.set(to, e);
         self.fds.delete(from);
       }),
       fd_readdir: wrap((fd: number, buf: number, bufLen: number, cookie: bigint, out: number) => {
-        const d = self.dir(fd);
+        const d = self.need(self.dir(fd), Rights.FD_READDIR);
         const path = join(d.grant.host, ...d.components);
         const names = ['.', '..', ...fs.readdirSync(path)];
         const v = self.view();
@@ -471,13 +552,18 @@ export class WasiPreview1 {
       }),
 
       path_open: wrap(
-        (dirFd: number, lookup: number, pathPtr: number, pathLen: number, oflags: number, rightsBase: bigint, _inheriting: bigint, fdflags: number, out: number) => {
-          const d = self.dir(dirFd);
+        (dirFd: number, lookup: number, pathPtr: number, pathLen: number, oflags: number, rightsBase: bigint, rightsInheriting: bigint, fdflags: number, out: number) => {
+          const d = self.need(self.dir(dirFd), Rights.PATH_OPEN);
+          if (oflags & OFlags.CREAT) self.need(d, Rights.PATH_CREATE_FILE);
+          if (oflags & OFlags.TRUNC) self.need(d, Rights.PATH_FILESTAT_SET_SIZE);
           const wantsWrite =
             (rightsBase & WRITE_RIGHTS) !== 0n ||
             (oflags & (OFlags.CREAT | OFlags.TRUNC)) !== 0 ||
             (fdflags & FdFlags.APPEND) !== 0;
           if (wantsWrite && d.grant.readOnly) return Errno.NOTCAPABLE;
+          // The new descriptor gets what it asked for, within what its directory may hand down.
+          const base = rightsBase & d.rightsInheriting;
+          const inheriting = rightsInheriting & d.rightsInheriting;
           const r = self.resolve(d, pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
           const existing = fs.lstatSync(r.host, { throwIfNoEntry: false });
           if (existing?.isSymbolicLink()) return Errno.LOOP; // O_NOFOLLOW semantics
@@ -487,20 +573,24 @@ export class WasiPreview1 {
             if ((oflags & OFlags.CREAT) && (oflags & OFlags.EXCL)) return Errno.EXIST;
             if ((rightsBase & Rights.FD_WRITE) !== 0n || (oflags & OFlags.TRUNC)) return Errno.ISDIR;
             const fd = self.nextFd();
-            self.fds.set(fd, { kind: 'dir', grant: d.grant, components: r.components });
+            self.fds.set(fd, {
+              kind: 'dir',
+              grant: d.grant,
+              components: r.components,
+              rightsBase: base & DIRECTORY_RIGHTS,
+              rightsInheriting: inheriting,
+              fdflags: fdflags & ~FdFlags.APPEND,
+            });
             self.view().setUint32(out, fd, true);
             return;
           }
           const readable = (rightsBase & Rights.FD_READ) !== 0n || !wantsWrite;
           const writable = (rightsBase & (Rights.FD_WRITE | Rights.FD_FILESTAT_SET_SIZE)) !== 0n || (fdflags & FdFlags.APPEND) !== 0;
           const c = fs.constants;
-          let flags = c.O_NOFOLLOW | (writable ? (readable ? c.O_RDWR : c.O_WRONLY) : c.O_RDONLY);
+          let flags = hostFlags(readable, writable, fdflags);
           if (oflags & OFlags.CREAT) flags |= c.O_CREAT;
           if (oflags & OFlags.EXCL) flags |= c.O_EXCL;
           if (oflags & OFlags.TRUNC) flags |= c.O_TRUNC;
-          if (fdflags & FdFlags.APPEND) flags |= c.O_APPEND;
-          if (fdflags & (FdFlags.SYNC | FdFlags.RSYNC)) flags |= c.O_SYNC;
-          if (fdflags & FdFlags.DSYNC) flags |= c.O_DSYNC;
           const hostFd = fs.openSync(r.host, flags, 0o666);
           // The walk above and this open are two steps; if a directory on the way was
           // swapped for a symlink in between, the kernel followed it. Ask the kernel where
@@ -514,46 +604,54 @@ export class WasiPreview1 {
             if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
           }
           const fd = self.nextFd();
-          self.fds.set(fd, { kind: 'file', grant: d.grant, hostFd, position: 0n, append: (fdflags & FdFlags.APPEND) !== 0, readable, writable });
+          self.fds.set(fd, {
+            kind: 'file',
+            grant: d.grant,
+            hostFd,
+            position: 0n,
+            readable,
+            writable,
+            rightsBase: base & FILE_RIGHTS,
+            rightsInheriting: inheriting,
+            fdflags,
+          });
           self.view().setUint32(out, fd, true);
         },
       ),
       path_filestat_get: wrap((dirFd: number, lookup: number, pathPtr: number, pathLen: number, out: number) => {
-        const r = self.resolve(self.dir(dirFd), pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const r = self.resolve(self.need(self.dir(dirFd), Rights.PATH_FILESTAT_GET), pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
         self.writeFilestat(out, fs.lstatSync(r.host, { bigint: true }));
       }),
       path_filestat_set_times: wrap((dirFd: number, lookup: number, pathPtr: number, pathLen: number, atim: bigint, mtim: bigint, flags: number) => {
-        const r = self.resolve(self.writableDir(dirFd), pathPtr, pathLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
-        const st = fs.lstatSync(r.host, { bigint: true });
-        fs.lutimesSync(
-          r.host,
-          self.timeFromFlags(flags, atim, FstFlags.ATIM_NOW, FstFlags.ATIM, st.atimeNs),
-          self.timeFromFlags(flags, mtim, FstFlags.MTIM_NOW, FstFlags.MTIM, st.mtimeNs),
-        );
+        validateFstFlags(flags);
+        const follow = (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0;
+        const r = self.resolve(self.writableDir(dirFd, Rights.PATH_FILESTAT_SET_TIMES), pathPtr, pathLen, follow);
+        fs.lstatSync(r.host); // a missing path is NOENT here, not touch's silence
+        setTimes(r.host, !follow, atim, mtim, flags);
       }),
       path_create_directory: wrap((dirFd: number, pathPtr: number, pathLen: number) => {
-        fs.mkdirSync(self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false).host);
+        fs.mkdirSync(self.resolve(self.writableDir(dirFd, Rights.PATH_CREATE_DIRECTORY), pathPtr, pathLen, false).host);
       }),
       path_remove_directory: wrap((dirFd: number, pathPtr: number, pathLen: number) => {
-        const r = self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false);
+        const r = self.resolve(self.writableDir(dirFd, Rights.PATH_REMOVE_DIRECTORY), pathPtr, pathLen, false);
         if (r.components.length === 0) return Errno.BUSY; // never the grant root itself
         fs.rmdirSync(r.host);
       }),
       path_unlink_file: wrap((dirFd: number, pathPtr: number, pathLen: number) => {
-        const r = self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false);
+        const r = self.resolve(self.writableDir(dirFd, Rights.PATH_UNLINK_FILE), pathPtr, pathLen, false);
         const st = fs.lstatSync(r.host);
         if (st.isDirectory()) return Errno.ISDIR;
         fs.unlinkSync(r.host);
       }),
       path_rename: wrap((fromFd: number, fromPtr: number, fromLen: number, toFd: number, toPtr: number, toLen: number) => {
-        const from = self.resolve(self.writableDir(fromFd), fromPtr, fromLen, false);
-        const to = self.resolve(self.writableDir(toFd), toPtr, toLen, false);
+        const from = self.resolve(self.writableDir(fromFd, Rights.PATH_RENAME_SOURCE), fromPtr, fromLen, false);
+        const to = self.resolve(self.writableDir(toFd, Rights.PATH_RENAME_TARGET), toPtr, toLen, false);
         if (from.components.length === 0 || to.components.length === 0) return Errno.BUSY;
         fs.renameSync(from.host, to.host);
       }),
       path_link: wrap((fromFd: number, lookup: number, fromPtr: number, fromLen: number, toFd: number, toPtr: number, toLen: number) => {
-        const from = self.resolve(self.writableDir(fromFd), fromPtr, fromLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
-        const to = self.resolve(self.writableDir(toFd), toPtr, toLen, false);
+        const from = self.resolve(self.writableDir(fromFd, Rights.PATH_LINK_SOURCE), fromPtr, fromLen, (lookup & LOOKUP_SYMLINK_FOLLOW) !== 0);
+        const to = self.resolve(self.writableDir(toFd, Rights.PATH_LINK_TARGET), toPtr, toLen, false);
         fs.linkSync(from.host, to.host);
       }),
       path_symlink: wrap((targetPtr: number, targetLen: number, dirFd: number, pathPtr: number, pathLen: number) => {
@@ -561,10 +659,10 @@ export class WasiPreview1 {
         // A relative target that climbs out is harmless (following it is refused), but an
         // absolute one names the host's filesystem and is refused outright.
         if (target.startsWith('/')) return Errno.PERM;
-        fs.symlinkSync(target, self.resolve(self.writableDir(dirFd), pathPtr, pathLen, false).host);
+        fs.symlinkSync(target, self.resolve(self.writableDir(dirFd, Rights.PATH_SYMLINK), pathPtr, pathLen, false).host);
       }),
       path_readlink: wrap((dirFd: number, pathPtr: number, pathLen: number, buf: number, bufLen: number, out: number) => {
-        const r = self.resolve(self.dir(dirFd), pathPtr, pathLen, false);
+        const r = self.resolve(self.need(self.dir(dirFd), Rights.PATH_READLINK), pathPtr, pathLen, false);
         const target = fs.readlinkSync(r.host, { encoding: 'buffer' });
         const n = Math.min(target.length, bufLen);
         self.bytes(buf, n).set(target.subarray(0, n));
@@ -606,10 +704,11 @@ export class WasiPreview1 {
         v.setUint32(outCount, ready.length, true);
       }),
 
-      sock_accept: wrap(() => Errno.NOTSUP),
-      sock_recv: wrap(() => Errno.NOTSUP),
-      sock_send: wrap(() => Errno.NOTSUP),
-      sock_shutdown: wrap(() => Errno.NOTSUP),
+      // No descriptor here is ever a socket: a real one is NOTSOCK, a missing one BADF.
+      sock_accept: wrap((fd: number) => (self.entry(fd), Errno.NOTSOCK)),
+      sock_recv: wrap((fd: number) => (self.entry(fd), Errno.NOTSOCK)),
+      sock_send: wrap((fd: number) => (self.entry(fd), Errno.NOTSOCK)),
+      sock_shutdown: wrap((fd: number) => (self.entry(fd), Errno.NOTSOCK)),
     };
     return imports as unknown as Record<string, (...args: never[]) => number>;
   }
