@@ -4,9 +4,10 @@
  * `--memory-page-limit`; the process gets no host environment, and a timeout SIGKILLs it.
  * Processes are bounded by a concurrency limit so a burst cannot fork-bomb the machine.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { aotCompile } from './wasmedge-aot.js';
+import { childStdio } from './child-stdio.js';
 import { EngineFailedError, ProgramTimeoutError } from './errors.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { MAX_OUTPUT_BYTES, PROGRAM_ARGV0, type NormalizedOptions, type ProgramResult } from './options.js';
@@ -65,30 +66,33 @@ export async function runOnWasmEdge(bytes: Uint8Array, info: ModuleInfo, options
   return limiter.run(() => spawnRun(wasmedge.path, artifact.dir, options));
 }
 
-function spawnRun(binary: string, cwd: string, options: NormalizedOptions): Promise<ProgramResult> {
+async function spawnRun(binary: string, cwd: string, options: NormalizedOptions): Promise<ProgramResult> {
   const started = performance.now();
+  const stdio = await childStdio(options.stdin);
   return new Promise<ProgramResult>((resolve, reject) => {
-    const child = spawn(binary, wasmEdgeArgs(options), {
-      cwd,
-      // Nothing of the host's environment: only what the launcher needs to find `sh` tools.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, wasmEdgeArgs(options), {
+        cwd,
+        // Nothing of the host's environment: only what the launcher needs to find `sh` tools.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        stdio: stdio.fds,
+      });
+    } finally {
+      stdio.release();
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
     let errBytes = 0;
-    child.stdout.on('data', (c: Buffer) => {
+    stdio.stdout.on('data', (c: Buffer) => {
       if (outBytes < MAX_OUTPUT_BYTES) out.push(c.subarray(0, MAX_OUTPUT_BYTES - outBytes));
       outBytes += c.length;
     });
-    child.stderr.on('data', (c: Buffer) => {
+    stdio.stderr.on('data', (c: Buffer) => {
       if (errBytes < MAX_OUTPUT_BYTES) err.push(c.subarray(0, MAX_OUTPUT_BYTES - errBytes));
       errBytes += c.length;
     });
-    // A program that exits without reading stdin closes the pipe: not an error.
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.stdin);
 
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -98,9 +102,13 @@ function spawnRun(binary: string, cwd: string, options: NormalizedOptions): Prom
 
     child.on('error', (e) => {
       clearTimeout(timer);
+      stdio.stdout.destroy();
+      stdio.stderr.destroy();
       reject(new EngineFailedError('WasmEdge', `could not start ${binary}: ${e.message}`));
     });
-    child.on('close', (code, signal) => {
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('exit', (code, signal) => done([code, signal])));
+    // The exit status alone is not the end: the guest's last bytes may still be in the pipes.
+    void Promise.all([exited, stdio.drained]).then(([[code, signal]]) => {
       clearTimeout(timer);
       if (timedOut) return reject(new ProgramTimeoutError('wasmedge', options.timeoutMs));
       let output: { stdout: Buffer; stderr: Buffer } = { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
