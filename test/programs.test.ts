@@ -295,6 +295,16 @@ for (const engine of engines) {
       });
     });
 
+    test("a trap carries the guest's own stderr, so the caller can show it", async () => {
+      await assert.rejects(runProgram(wasm('exitcode'), { engine, args: ['panic', 'shown to the user'] }), (e: unknown) => {
+        assert.ok(e instanceof ProgramTrapError, String(e));
+        assert.match(e.stderr.toString('utf8'), /thread 'main' \(\d+\) panicked at src\/bin\/exitcode\.rs:\d+:\d+:\nshown to the user\n/);
+        // Nothing of the engine's own logging is mixed into the guest's stream.
+        assert.doesNotMatch(e.stderr.toString('utf8'), /\[error\]|execution failed/);
+        return true;
+      });
+    });
+
     test('a malformed .wasm gets a clear error', async () => {
       const check = (pattern: RegExp) => (e: unknown) => {
         assert.ok(e instanceof BadModuleError, String(e));

@@ -8,12 +8,14 @@ import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js'
 import { repoRoot, runCli, tempDir } from './helpers/cli.js';
 
 let files: string;
+let exitcode: string;
 let root: { path: string; remove: () => Promise<void> };
 
 before(async () => {
   await ensureWasmEdge();
   const built = await buildProgramFixture(join(repoRoot, 'test', 'fixtures', 'programs'));
   files = built.get('files') as string;
+  exitcode = built.get('exitcode') as string;
   root = await tempDir('run');
   await mkdir(join(root.path, 'data'));
   await writeFile(join(root.path, 'data', 'note.txt'), 'granted text\n');
@@ -49,6 +51,21 @@ for (const engine of ['v8', 'wasmedge'] as const) {
       const escape = await runCli(['run', files, '--engine', engine, '--dir', `${data}:/data`, '--', 'cat', '/data/../outside.txt']);
       assert.equal(escape.code, 1);
       assert.equal(escape.stdout, 'ERR cat /data/../outside.txt\n');
+    });
+
+    it("prints the program's own stderr when it traps, before offload's error line", async () => {
+      const result = await runCli(['run', exitcode, '--engine', engine, '--', 'panic', 'the reason']);
+      assert.equal(result.code, 1);
+      const panic = result.stderr.search(/panicked at src\/bin\/exitcode\.rs:\d+:\d+:\nthe reason\n/);
+      const error = result.stderr.indexOf('error[ERR_OFFLOAD_TRAP]');
+      assert.ok(panic >= 0 && error > panic, result.stderr);
+    });
+
+    it("prints the program's stderr and passes its code through when it exits non-zero", async () => {
+      const result = await runCli(['run', exitcode, '--engine', engine, '--', '3']);
+      assert.equal(result.code, 3);
+      assert.equal(result.stdout, 'exiting with 3\n');
+      assert.equal(result.stderr, 'stderr before exit 3\n');
     });
 
     it('pipes stdin to the program', async () => {

@@ -65,6 +65,32 @@ for (const engine of ['v8', 'wasmedge'] as const) {
   });
 }
 
+for (const engine of ['v8', 'wasmedge'] as const) {
+  describe(`WAGI logs on ${engine}`, () => {
+    it("log a failed program's own stderr: a panic message, or what it printed before a non-zero exit", async () => {
+      const lines: string[] = [];
+      const stream = { write: (line: string) => void lines.push(line) };
+      const server = await serve([{ path: pkgDir, engine, timeoutMs: 5000 }], { port: 0, logger: { level: 'info', stream } });
+      try {
+        const base = `${server.url}/offload-program-fixtures/exitcode`;
+        const panicked = await fetch(`${base}?panic&the+reason`);
+        assert.equal(panicked.status, 500);
+        await panicked.arrayBuffer();
+        const exited = await fetch(`${base}?3`);
+        assert.equal(exited.status, 502);
+        await exited.arrayBuffer();
+      } finally {
+        await server.close();
+      }
+      const logged = lines.map((l) => JSON.parse(l) as { program?: string; stderr?: string; exitCode?: number });
+      const stderrs = logged.filter((l) => l.program === '/offload-program-fixtures/exitcode').map((l) => l.stderr ?? '');
+      assert.equal(stderrs.length, 2, lines.join(''));
+      assert.match(stderrs[0]!, /panicked at src\/bin\/exitcode\.rs:\d+:\d+:\nthe reason/);
+      assert.equal(stderrs[1], 'stderr before exit 3\n');
+    });
+  });
+}
+
 describe('a program package gets exactly the folders its config grants', () => {
   it('reads a granted file, is refused outside the grant, and --engine is checked', async () => {
     const dir = await tempDir('wagi-config');

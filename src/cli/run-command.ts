@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { closeV8Pool, runProgram, type DirGrant, type ProgramEngine } from '../programs/index.js';
+import {
+  ProgramMemoryLimitError,
+  ProgramTrapError,
+  closeV8Pool,
+  runProgram,
+  type DirGrant,
+  type ProgramEngine,
+} from '../programs/index.js';
 
 interface RunFlags {
   dir: DirGrant[];
@@ -73,6 +80,14 @@ export function registerRunCommand(program: Command): void {
         process.stdout.write(result.stdout);
         process.stderr.write(result.stderr);
         process.exitCode = result.exitCode;
+      } catch (error) {
+        // A trapped program's own output (a C assert, a Rust panic message) is what tells the
+        // user why it failed: print it before offload's error line.
+        if (error instanceof ProgramTrapError || error instanceof ProgramMemoryLimitError) {
+          process.stdout.write(error.stdout);
+          process.stderr.write(error.stderr);
+        }
+        throw error;
       } finally {
         await closeV8Pool();
       }

@@ -26,7 +26,18 @@ async function answer(request: FastifyRequest, pkg: ProgramPackage, program: Ser
     },
     pkg.base,
   );
-  return wagiResponseFromResult(await runProgram(program.wasm, options));
+  const result = await runProgram(program.wasm, options).catch((error: unknown) => {
+    logGuestStderr(request, scriptName, error as { stderr?: Buffer });
+    throw error;
+  });
+  if (result.exitCode !== 0) logGuestStderr(request, scriptName, result);
+  return wagiResponseFromResult(result);
+}
+
+/** A failed program's own stderr (a panic, an assert) is what says why: it goes to the log. */
+function logGuestStderr(request: FastifyRequest, program: string, failed: { stderr?: Buffer; exitCode?: number }): void {
+  if (!failed.stderr?.length) return;
+  request.log.warn({ program, exitCode: failed.exitCode, stderr: failed.stderr.toString('utf8') }, 'WASI program failed; stderr attached');
 }
 
 /**

@@ -182,7 +182,7 @@ export const nodeWasiEngine: EngineRunner = async (request) => {
       stderr: fds[2],
       returnOnExit: true,
     });
-    const module = await WebAssembly.compile(request.wasm);
+    const module = await WebAssembly.compile(new Uint8Array(request.wasm));
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
     let exitCode: number;
     try {
