@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
+import { copyCrate, repoRoot, runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
@@ -29,9 +29,12 @@ describe('offload new', () => {
     assert.match(toml, /crate-type = \["cdylib", "rlib"\]/);
     assert.match(toml, /wasm-bindgen = "0\.2"/);
     assert.match(toml, /\[profile\.release\]/);
+    assert.match(toml, /console_error_panic_hook = "0\.1"/);
+    assert.match(await readFile(join(crate, 'src', 'lib.rs'), 'utf8'), /#\[wasm_bindgen\(start\)\]\s+fn start\(\) \{\s+console_error_panic_hook::set_once\(\);/);
 
     const built = await runCli(['build', crate]);
     assert.equal(built.code, 0, built.stderr);
+    assert.doesNotMatch(built.stderr, /panic hook/, 'a scaffolded crate installs its panic hook');
 
     // The TypeScript file runs as written, importing the built glue next to it.
     // tsx comes from offload's own node_modules: the scaffold folder has none installed.
@@ -55,5 +58,30 @@ describe('offload new', () => {
     await writeFile(join(root.path, 'taken', 'x'), '');
     const taken = await runCli(['new', 'taken'], { cwd: root.path });
     assert.match(taken.stderr, /already exists and is not empty/);
+  });
+});
+
+const noHookWarning = /⚠ (\S+) installs no panic hook: a Rust panic reaches JavaScript as a bare `unreachable`, so offload can only say "panic message unavailable"\. To get the message and its location, add to Cargo\.toml\n {4}console_error_panic_hook = "0\.1"\nand to src\/lib\.rs\n {4}#\[wasm_bindgen\(start\)\]\n {4}fn start\(\) \{ console_error_panic_hook::set_once\(\); \}/;
+
+describe('offload build and panic hooks', () => {
+  it('warns about a crate without console_error_panic_hook, with the one-line fix', async () => {
+    const crate = join(root.path, 'no-panic-hook');
+    await copyCrate(join(repoRoot, 'test', 'fixtures', 'no-panic-hook'), crate);
+    const built = await runCli(['build', crate]);
+    assert.equal(built.code, 0, built.stderr);
+    assert.equal(noHookWarning.exec(built.stderr)?.[1], 'no-panic-hook', built.stderr);
+  });
+
+  it('warns when the crate depends on the hook but never installs it (as the wasm-pack template does)', async () => {
+    // The scaffolded crate with its start function taken out: the dependency alone does nothing.
+    const crate = join(root.path, 'my-kernels');
+    const libRs = join(crate, 'src', 'lib.rs');
+    const source = await readFile(libRs, 'utf8');
+    await writeFile(libRs, source.replace(/#\[wasm_bindgen\(start\)\][^}]+\}/, ''));
+    assert.match(await readFile(join(crate, 'Cargo.toml'), 'utf8'), /console_error_panic_hook/);
+    const built = await runCli(['build', crate]);
+    await writeFile(libRs, source);
+    assert.equal(built.code, 0, built.stderr);
+    assert.equal(noHookWarning.exec(built.stderr)?.[1], 'my-kernels', built.stderr);
   });
 });

@@ -4,6 +4,7 @@ import { OFFLOAD_VERSION } from '../version.js';
 import { CompileError } from './errors.js';
 import { ensureWasmBindgen, runWasmBindgen } from './bindgen.js';
 import { cargoBuild } from './cargo.js';
+import { installsPanicHook, missingPanicHookWarning } from './panic-hook.js';
 import { assertLibraryCrate, assertProgramCrate, readCrate, type CrateInfo } from './crate.js';
 import { buildInputs, hashInputs, sha256File } from './fingerprint.js';
 import { findLockfile, lockedWasmBindgenVersion } from './lockfile.js';
@@ -109,6 +110,9 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   );
   const lockfile = await findLockfile(crate.dir);
   if (!artifact || !lockfile) throw new Error('cargo reported success without an artifact or a Cargo.lock');
+  if (!(await installsPanicHook({ dir: crate.dir, lockfile, cargoWasm: artifact.wasmPath }))) {
+    reporter.info(missingPanicHookWarning(crate.name));
+  }
   const bindgenVersion = await lockedWasmBindgenVersion(lockfile);
   const bindgen = await ensureWasmBindgen(bindgenVersion, plan.probe.hostCargo, reporter);
   const bindStep = reporter.step(`wasm-bindgen ${bindgenVersion} --target web`);

@@ -19,6 +19,8 @@ crate-type = ["cdylib", "rlib"]
 
 [dependencies]
 wasm-bindgen = "0.2"
+# Turns a Rust panic into an error with its message; without it a panic is a bare trap.
+console_error_panic_hook = "0.1"
 
 [profile.release]
 opt-level = 3
@@ -27,6 +29,13 @@ codegen-units = 1
 `;
 
 const libRs = `use wasm_bindgen::prelude::*;
+
+/// Runs once when the module is instantiated: installs the panic hook, so a panic reaches
+/// JavaScript with its message and location instead of a bare \`unreachable\`.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
 
 /// Greets someone. From TypeScript: \`await mod.greet("World")\`.
 #[wasm_bindgen]
