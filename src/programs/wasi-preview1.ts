@@ -250,8 +250,17 @@ export class WasiPreview1 {
    * it is PERM, as in WASI's reference implementations.
    */
   private resolve(d: DirEntry, pathPtr: number, pathLen: number, follow: boolean) {
-    const r = resolveBeneath(join(d.grant.host, ...d.components), [], this.string(pathPtr, pathLen), follow);
+    const r = resolveBeneath(this.dirHost(d), [], this.string(pathPtr, pathLen), follow);
     return { host: r.host, components: [...d.components, ...r.components] };
+  }
+  /**
+   * The host path of a directory descriptor, walked again from the grant root on every use:
+   * since it was opened, the guest may have renamed a directory on its path and put a
+   * symlink climbing out of the grant in its place.
+   */
+  private dirHost(d: DirEntry): string {
+    if (d.components.length === 0) return d.grant.host;
+    return resolveBeneath(d.grant.host, [], `${d.components.join('/')}/`, true).host;
   }
   private nextFd(): number {
     let fd = 3;
@@ -483,7 +492,7 @@ export class WasiPreview1 {
       fd_filestat_get: wrap((fd: number, out: number) => {
         const e = self.entry(fd);
         if (e.kind === 'file') return self.writeFilestat(out, fs.fstatSync(e.hostFd, { bigint: true }));
-        if (e.kind === 'dir') return self.writeFilestat(out, fs.statSync(join(e.grant.host, ...e.components), { bigint: true }));
+        if (e.kind === 'dir') return self.writeFilestat(out, fs.statSync(self.dirHost(e), { bigint: true }));
         self.bytes(out, 64).fill(0);
         self.view().setUint8(out + 16, FileType.CHARACTER_DEVICE);
       }),
@@ -499,7 +508,7 @@ export class WasiPreview1 {
         if (e.grant.readOnly) return Errno.NOTCAPABLE;
         self.need(e, Rights.FD_FILESTAT_SET_TIMES);
         // The descriptor's own /proc link names exactly the open file, whatever its path now.
-        const target = e.kind === 'file' ? `/proc/${process.pid}/fd/${e.hostFd}` : join(e.grant.host, ...e.components);
+        const target = e.kind === 'file' ? `/proc/${process.pid}/fd/${e.hostFd}` : self.dirHost(e);
         setTimes(target, false, atim, mtim, flags);
       }),
       fd_prestat_get: wrap((fd: number, out: number) => {
@@ -526,7 +535,7 @@ export class WasiPreview1 {
       }),
       fd_readdir: wrap((fd: number, buf: number, bufLen: number, cookie: bigint, out: number) => {
         const d = self.need(self.dir(fd), Rights.FD_READDIR);
-        const path = join(d.grant.host, ...d.components);
+        const path = self.dirHost(d);
         const names = ['.', '..', ...fs.readdirSync(path)];
         const v = self.view();
         const target = self.bytes(buf, bufLen);
