@@ -8,11 +8,12 @@
  * As a script it prints the table for all three:
  *   node --import tsx test/helpers/wasi-conformance.ts [v8|wasmedge|node-wasi ...]
  */
-import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WASI } from 'node:wasi';
+import { childStdio } from '../../src/programs/child-stdio.js';
 import { closeV8Pool, runProgram, type ProgramEngine } from '../../src/programs/index.js';
 import { buildProgramFixture } from './build-program.js';
 
@@ -165,38 +166,47 @@ export function offloadEngine(engine: ProgramEngine): EngineRunner {
 }
 
 /**
- * Node's own node:wasi, for comparison only: in this process, with stdio on temporary files.
- * node:wasi runs synchronously, so these runs never overlap.
+ * Node's own node:wasi, for comparison only, in this process. Its stdio are pipes, as under the
+ * upstream runner (a regular file cannot be polled). node:wasi writes synchronously while
+ * this thread cannot drain the pipes, which holds for the suite's few bytes of output only.
  */
 export const nodeWasiEngine: EngineRunner = async (request) => {
-  const io = mkdtempSync(join(tmpdir(), 'offload-node-wasi-'));
-  const fds = ['stdin', 'stdout', 'stderr'].map((name) => openSync(join(io, name), 'w+'));
+  const stdio = await childStdio(new Uint8Array());
+  const collect = (s: NodeJS.ReadableStream) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    return () => Buffer.concat(chunks).toString('utf8');
+  };
+  const stdout = collect(stdio.stdout);
+  const stderr = collect(stdio.stderr);
+  // Empty stdin must read as end-of-file, not block: wait until its write end is closed.
+  await new Promise((resolve) => stdio.stdin.once('close', resolve));
+  let exitCode: number;
   try {
     const wasi = new WASI({
       version: 'preview1',
       args: ['program.wasm', ...request.args],
       env: request.env,
       preopens: request.preopens,
-      stdin: fds[0],
-      stdout: fds[1],
-      stderr: fds[2],
+      stdin: stdio.fds[0],
+      stdout: stdio.fds[1],
+      stderr: stdio.fds[2],
       returnOnExit: true,
     });
     const module = await WebAssembly.compile(new Uint8Array(request.wasm));
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
-    let exitCode: number;
     try {
       exitCode = wasi.start(instance);
     } catch (e) {
-      const error = new Error(`trapped: ${(e as Error).message}`) as Error & { stderr?: Buffer };
-      error.stderr = readFileSync(join(io, 'stderr'));
-      throw error;
+      stdio.release();
+      await stdio.drained;
+      throw Object.assign(new Error(`trapped: ${(e as Error).message}`), { stderr: Buffer.from(stderr()) });
     }
-    return { exitCode, stdout: readFileSync(join(io, 'stdout'), 'utf8'), stderr: readFileSync(join(io, 'stderr'), 'utf8') };
   } finally {
-    for (const fd of fds) closeSync(fd);
-    rmSync(io, { recursive: true, force: true });
+    stdio.release();
   }
+  await stdio.drained;
+  return { exitCode, stdout: stdout(), stderr: stderr() };
 };
 
 export interface EngineScore {
