@@ -54,6 +54,8 @@ function resultFor(pkgDir: string, manifest: OffloadManifest, skipped: boolean):
 async function reusable(crateDir: string, pkgDir: string, settings: unknown): Promise<OffloadManifest | undefined> {
   const previous = await readManifest(pkgDir);
   if (!previous?.inputs) return undefined;
+  // Built before offload.json recorded the exact Rust types: build again to learn them.
+  if (previous.kind === 'library' && !previous.rustTypes) return undefined;
   if ((await hashInputs(crateDir, previous.inputs, settings)) !== previous.inputHash) return undefined;
   for (const artifact of previous.artifacts) {
     const hash = await sha256File(join(pkgDir, artifact.wasm)).catch(() => undefined);
@@ -137,6 +139,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
     types,
     // TypeScript's parser takes ~300 ms to load, so only a real build pays for it.
     exports: (await import('./dts.js')).exportsFromDts(await readFile(join(staging, types), 'utf8'), types),
+    rustTypes: await (await import('./export-types.js')).readExportTypes(artifact.wasmPath),
     options: { simd: plan.simd, optLevel: plan.optLevel },
     toolchain: {
       route: route.kind,

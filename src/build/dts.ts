@@ -28,7 +28,9 @@ const GLUE_MACHINERY = new Set(['initSync', 'default', '__wbg_init', 'InitInput'
 function docOf(node: ts.Node, source: ts.SourceFile): string | undefined {
   const ranges = ts.getLeadingCommentRanges(source.text, node.pos) ?? [];
   const last = ranges.at(-1);
-  if (!last) return undefined;
+  // Only JSDoc (`/** */`, where wasm-bindgen puts the Rust `///` docs); not the glue's
+  // `/* eslint-disable */` header above the first export.
+  if (!last || !source.text.startsWith('/**', last.pos)) return undefined;
   const text = source.text
     .slice(last.pos, last.end)
     .replace(/^\/\*\*?|\*\/$/g, '')

@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Export } from './dts.js';
+import type { ExportTypes } from './export-types.js';
 import type { OptLevel } from './wasm-opt.js';
 
 export const MANIFEST_FILE = 'offload.json';
@@ -26,6 +27,11 @@ export interface OffloadManifest {
   glue?: string;
   types?: string;
   exports?: Export[];
+  /**
+   * Libraries only: each exported function's exact Rust types (wasm-bindgen's descriptors, by
+   * Rust name), which the .d.ts erases (u8..u64, f32, char all become number or string).
+   */
+  rustTypes?: ExportTypes;
   /** What the build read, relative to the crate; their contents make up inputHash. */
   inputs: string[];
   inputHash: string;

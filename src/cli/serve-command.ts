@@ -12,6 +12,7 @@ interface ServeFlags {
   timeoutMs?: number;
   memoryLimitMb?: number;
   maxQueue?: number;
+  queueTimeoutMs?: number;
   bodyLimitMb?: number;
   shutdownTimeoutMs?: number;
   logLevel: string;
@@ -32,6 +33,7 @@ export function registerServeCommand(program: Command): void {
     .option('--timeout-ms <ms>', 'longest a call may run before it answers 504', positive)
     .option('--memory-limit-mb <mb>', 'memory cap per instance; exceeding it answers 500 ERR_OFFLOAD_MEMORY', positive)
     .option('--max-queue <n>', 'calls that may wait for a thread; more answer 503 with Retry-After', integer(0))
+    .option('--queue-timeout-ms <ms>', 'longest a call may wait for a thread (default: --timeout-ms); longer waits answer 503 with Retry-After', positive)
     .option('--body-limit-mb <mb>', 'largest request body (default 1 MiB); larger ones answer 413', positive)
     .option('--shutdown-timeout-ms <ms>', `how long SIGTERM/SIGINT waits for in-flight requests (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS})`, integer(1))
     .option('--engine <engine>', 'engine for WASI program packages (served with WAGI): v8 or wasmedge')
@@ -54,6 +56,7 @@ async function run(paths: string[], flags: ServeFlags): Promise<void> {
   if (flags.timeoutMs !== undefined) overrides.timeoutMs = flags.timeoutMs;
   if (flags.memoryLimitMb !== undefined) overrides.memoryLimitMb = flags.memoryLimitMb;
   if (flags.maxQueue !== undefined) overrides.maxQueue = flags.maxQueue;
+  if (flags.queueTimeoutMs !== undefined) overrides.queueTimeoutMs = flags.queueTimeoutMs;
   if (flags.bodyLimitMb !== undefined) overrides.bodyLimitMb = flags.bodyLimitMb;
   // Loaded here, not at start-up: Fastify and TypeScript's parser would slow every command.
   const { serve } = await import('../server/server.js');
@@ -65,6 +68,10 @@ async function run(paths: string[], flags: ServeFlags): Promise<void> {
     overrides,
     logger: { level: flags.logLevel },
   });
+  // Said where a person starting the server reads, as well as in the JSON log.
+  for (const pkg of server.packages) {
+    for (const skip of pkg.skipped) process.stderr.write(`offload serve: ${pkg.name}.${skip.name} is not served: ${skip.reason}\n`);
+  }
   exitOnSignals(server, flags.shutdownTimeoutMs ?? config?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
 }
 

@@ -65,9 +65,11 @@ function fromQuery(spec: FunctionSpec, query: Record<string, unknown>): NamedArg
 }
 
 function fromQueryString(param: ParamSpec, raw: string): unknown {
+  // 64/128-bit integers accept decimal strings, which keep every digit.
   if (param.codec.kind === 'bigint') return raw;
-  switch (param.schema.type) {
-    case 'number': {
+  switch (scalarType(param.schema)) {
+    case 'number':
+    case 'integer': {
       const value = Number(raw);
       return raw.trim() !== '' && Number.isFinite(value) ? value : raw;
     }
@@ -76,6 +78,13 @@ function fromQueryString(param: ParamSpec, raw: string): unknown {
     default:
       return raw;
   }
+}
+
+/** The JSON type of a scalar schema, looking through Option's `anyOf: [T, null]`. */
+function scalarType(schema: Record<string, unknown>): unknown {
+  if (schema.type !== undefined) return schema.type;
+  const members = (schema.anyOf as Record<string, unknown>[] | undefined) ?? [];
+  return members.find((m) => m.type !== 'null')?.type;
 }
 
 /** After validation: the positional arguments, each converted to what the glue expects. */

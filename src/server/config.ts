@@ -23,6 +23,8 @@ export interface RuntimeLimits {
   memoryLimitMb?: number;
   /** Calls allowed to wait for a thread; beyond it a call answers 503 with Retry-After. */
   maxQueue?: number;
+  /** Longest a call may wait for a thread (default: timeoutMs); longer waits answer 503 with Retry-After. */
+  queueTimeoutMs?: number;
   /** Largest request body accepted, in MiB (default 1); larger bodies answer 413. */
   bodyLimitMb?: number;
 }
@@ -45,7 +47,7 @@ export interface ServeConfig {
   packages: PackageConfig[];
 }
 
-const LIMIT_KEYS = ['threads', 'timeoutMs', 'memoryLimitMb', 'maxQueue', 'bodyLimitMb'] as const;
+const LIMIT_KEYS = ['threads', 'timeoutMs', 'memoryLimitMb', 'maxQueue', 'queueTimeoutMs', 'bodyLimitMb'] as const;
 
 export async function readServeConfig(file: string): Promise<ServeConfig> {
   let raw: unknown;

@@ -39,6 +39,14 @@ const STATUS_BY_CODE: Record<OffloadErrorCode, number> = {
   ERR_OFFLOAD_TIMEOUT: 504,
 };
 
+/**
+ * Codes newer than this table's type: a call that waited longer than --queue-timeout-ms for a
+ * thread (the runtime's QueueTimeoutError) is refused like a full queue, with Retry-After.
+ */
+const LATER_STATUS_BY_CODE: Record<string, number> = {
+  ERR_OFFLOAD_QUEUE_TIMEOUT: 503,
+};
+
 /** WAGI programs: as a CGI gateway, a program that fails to answer properly is a 502. */
 const PROGRAM_STATUS_BY_CODE: Record<string, number> = {
   ERR_OFFLOAD_TIMEOUT: 504,
@@ -59,7 +67,7 @@ export function answerFor(error: unknown): ErrorAnswer {
     return answer(error.statusCode, error.code, error.message, error.headers);
   }
   if (error instanceof OffloadCallError) {
-    const statusCode = STATUS_BY_CODE[error.code] ?? 500;
+    const statusCode = STATUS_BY_CODE[error.code] ?? LATER_STATUS_BY_CODE[error.code] ?? 500;
     const headers: Record<string, string> = statusCode === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
     const result = answer(statusCode, error.code, error.message, headers);
     if (error.function !== undefined) result.body.function = error.function;

@@ -1,13 +1,19 @@
 // What the server knows about one exported function: its parameters with their schemas and
-// codecs, the request-body schema that validates a call, and the result's schema. Everything
-// here comes from the package's .d.ts, so validation and the OpenAPI document cannot drift.
+// codecs, the request-body schema that validates a call, and the result's schema. Parameter
+// names and doc comments come from the .d.ts; types come from the exact Rust types that
+// `offload build` recorded in offload.json (wasm-bindgen's descriptors), and only where those
+// are missing (a package built by plain wasm-bindgen) from the .d.ts, whose `number` cannot say
+// u8 from f64. Validation and the OpenAPI document both read these specs, so they cannot drift.
 
 import { exportsFromDts, type ExportedFunction } from '../build/dts.js';
-import { mapType, UnsupportedTypeError, type Codec, type JsonSchema } from './type-schema.js';
+import { rustTypeText, type ExportType, type ExportTypes } from '../build/export-types.js';
+import { enumsFromDts, type DtsEnum } from './dts-enums.js';
+import { mapRustType } from './rust-schema.js';
+import { mapType, UnsupportedTypeError, type Codec, type JsonSchema, type MappedType } from './type-schema.js';
 
 export interface ParamSpec {
   name: string;
-  /** The parameter's TypeScript type as the .d.ts spells it, for messages and docs. */
+  /** The parameter's type as docs and messages show it: Rust's spelling when known. */
   typeText: string;
   schema: JsonSchema;
   codec: Codec;
@@ -20,9 +26,14 @@ export interface FunctionSpec {
   params: ParamSpec[];
   /** Named-argument object: what every request body is normalised to before validation. */
   bodySchema: JsonSchema;
-  result: { schema: JsonSchema; codec: Codec };
+  /** The same arguments as a JSON array, in order (the positional form). */
+  positionalSchema: JsonSchema;
+  result: { schema: JsonSchema; codec: Codec; typeText: string };
   /** The one bytes parameter that may arrive as a raw application/octet-stream body. */
   rawBytesParam: string | undefined;
+  /** Where the types came from: the Rust descriptors, or the .d.ts alone. */
+  typesFrom: 'rust' | 'dts';
+  async: boolean;
 }
 
 export interface SkippedExport {
@@ -33,17 +44,19 @@ export interface SkippedExport {
 /** wasm-bindgen's `#[wasm_bindgen(start)]` runs once at instantiation; calling it again is not an API. */
 const NOT_ROUTED = new Set(['start', '__wbindgen_start']);
 
-export function functionSpecs(dtsText: string, fileName: string): { functions: FunctionSpec[]; skipped: SkippedExport[] } {
+export function functionSpecs(dtsText: string, fileName: string, rustTypes?: ExportTypes): { functions: FunctionSpec[]; skipped: SkippedExport[] } {
   const functions: FunctionSpec[] = [];
   const skipped: SkippedExport[] = [];
+  const enums = enumsFromDts(dtsText, fileName);
   for (const item of exportsFromDts(dtsText, fileName)) {
     if (item.kind === 'class') {
-      skipped.push({ name: item.name, reason: 'classes keep state in one instance and are not served over HTTP' });
+      skipped.push({ name: item.name, reason: 'a class keeps its state in one instance, which HTTP calls spread over a pool cannot share' });
       continue;
     }
     if (item.kind !== 'function' || NOT_ROUTED.has(item.name)) continue;
     try {
-      functions.push(specFor(item));
+      const rust = rustTypes?.functions[item.name];
+      functions.push(rust && rust.params.length === item.params.length ? specFromRust(item, rust, enums) : specFromDts(item));
     } catch (error) {
       if (!(error instanceof UnsupportedTypeError)) throw error;
       skipped.push({ name: item.name, reason: error.message });
@@ -52,15 +65,33 @@ export function functionSpecs(dtsText: string, fileName: string): { functions: F
   return { functions, skipped };
 }
 
-function specFor(fn: ExportedFunction): FunctionSpec {
+function specFromRust(fn: ExportedFunction, rust: ExportType, enums: ReadonlyMap<string, DtsEnum>): FunctionSpec {
+  const params = fn.params.map((param, i): ParamSpec => {
+    const type = rust.params[i];
+    if (!type) throw new UnsupportedTypeError(`parameter ${param.name} has no Rust type`);
+    const mapped = mapRustType(type, enums, 'param');
+    return { name: param.name, typeText: rustTypeText(type), schema: mapped.schema, codec: mapped.codec, required: !mapped.nullable };
+  });
+  const result = mapRustType(rust.result, enums, 'result');
+  return assemble(fn, params, result, rustTypeText(rust.result), 'rust', rust.async);
+}
+
+function specFromDts(fn: ExportedFunction): FunctionSpec {
   const params = fn.params.map((param): ParamSpec => {
     const mapped = mapType(param.type);
     return { name: param.name, typeText: param.type, schema: mapped.schema, codec: mapped.codec, required: !param.optional && !mapped.nullable };
   });
+  const isAsync = /^Promise<.*>$/.test(fn.returns);
+  const returns = isAsync ? fn.returns.slice('Promise<'.length, -1) : fn.returns;
+  return assemble(fn, params, mapType(returns), returns, 'dts', isAsync);
+}
+
+function assemble(fn: ExportedFunction, params: ParamSpec[], result: MappedType, resultText: string, typesFrom: 'rust' | 'dts', isAsync: boolean): FunctionSpec {
   const properties: Record<string, JsonSchema> = {};
   for (const param of params) properties[param.name] = param.schema;
   const bytesParams = params.filter((p) => p.codec.kind === 'bytes');
-  const result = mapType(fn.returns);
+  // Trailing optional arguments may be left out of the array; earlier ones are sent as null.
+  const lastRequired = params.map((p) => p.required).lastIndexOf(true);
   return {
     name: fn.name,
     doc: fn.doc,
@@ -71,13 +102,23 @@ function specFor(fn: ExportedFunction): FunctionSpec {
       required: params.filter((p) => p.required).map((p) => p.name),
       additionalProperties: false,
     },
-    result: { schema: result.schema, codec: result.codec },
+    positionalSchema: {
+      type: 'array',
+      prefixItems: params.map((p) => p.schema),
+      items: false,
+      minItems: lastRequired + 1,
+      maxItems: params.length,
+    },
+    result: { schema: result.schema, codec: result.codec, typeText: resultText },
     // The other parameters then travel in the query string, which only holds scalars.
     rawBytesParam: bytesParams.length === 1 && params.every((p) => p.codec.kind === 'bytes' || isScalar(p)) ? bytesParams[0]?.name : undefined,
+    typesFrom,
+    async: isAsync,
   };
 }
 
 function isScalar(param: ParamSpec): boolean {
-  const type = param.schema.type;
-  return param.codec.kind === 'bigint' || type === 'string' || type === 'number' || type === 'boolean';
+  const schema = param.schema;
+  const type = schema.type;
+  return param.codec.kind === 'bigint' || type === 'string' || type === 'number' || type === 'integer' || type === 'boolean';
 }

@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ExportTypes } from '../build/export-types.js';
+import { MANIFEST_FILE, type OffloadManifest } from '../build/manifest.js';
 import { load, type LoadOptions, type Offloaded } from '../runtime/index.js';
 import { functionSpecs, type FunctionSpec, type SkippedExport } from './function-spec.js';
 import { HttpError } from './http-error.js';
@@ -42,7 +44,7 @@ export class HostedPackage {
     this.files = locatePackage(config.path);
     this.#snapshotRoot = snapshotRoot;
     this.#log = log.child({ package: this.files.name });
-    const parsed = functionSpecs(readFileSync(this.files.dtsPath, 'utf8'), this.files.dtsPath);
+    const parsed = functionSpecs(readFileSync(this.files.dtsPath, 'utf8'), this.files.dtsPath, readRustTypes(this.files.pkgDir));
     this.functions = parsed.functions;
     this.skipped = parsed.skipped;
   }
@@ -67,7 +69,7 @@ export class HostedPackage {
   async start(): Promise<void> {
     this.#current = await this.#loadBuild();
     this.#log.info({ generation: this.#current.generation, functions: this.functions.map((f) => f.name) }, 'package loaded');
-    for (const skip of this.skipped) this.#log.warn({ export: skip.name, reason: skip.reason }, 'export not served');
+    for (const skip of this.skipped) this.#log.warn({ export: skip.name, reason: skip.reason }, `export ${skip.name} not served: ${skip.reason}`);
   }
 
   call(fn: string, args: unknown[]): Promise<unknown> {
@@ -142,12 +144,22 @@ export class HostedPackage {
 }
 
 function loadOptions(config: PackageConfig): LoadOptions {
-  const options: LoadOptions = {};
+  // queueTimeoutMs is the runtime's bound on time spent waiting for a thread.
+  const options: LoadOptions & { queueTimeoutMs?: number } = {};
+  const queueTimeoutMs = config.queueTimeoutMs ?? config.timeoutMs;
+  if (queueTimeoutMs !== undefined) options.queueTimeoutMs = queueTimeoutMs;
   if (config.threads !== undefined) options.threads = config.threads;
   if (config.timeoutMs !== undefined) options.timeoutMs = config.timeoutMs;
   if (config.memoryLimitMb !== undefined) options.memoryLimitMb = config.memoryLimitMb;
   if (config.maxQueue !== undefined) options.maxQueue = config.maxQueue;
   return options;
+}
+
+/** The exact Rust types `offload build` recorded; undefined for plain wasm-bindgen output. */
+function readRustTypes(pkgDir: string): ExportTypes | undefined {
+  const file = path.join(pkgDir, MANIFEST_FILE);
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as Partial<OffloadManifest>).rustTypes;
 }
 
 function safeName(name: string): string {

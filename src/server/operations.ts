@@ -15,7 +15,19 @@ const opsSchema = (summary: string) => ({ tags: ['operations'], summary });
 export function registerOperations(app: FastifyInstance, packages: readonly HostedPackage[], metrics: ServerMetrics, state: ServerState): void {
   app.get('/healthz', { schema: opsSchema('Liveness: 200 while the process serves HTTP') }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: opsSchema('Readiness: 200 once every package is loaded, 503 while loading or shutting down') }, async (_request, reply) => {
+  const readiness = {
+    type: 'object',
+    properties: {
+      status: { type: 'string', enum: ['ready', 'loading', 'shutting down'] },
+      packages: { type: 'object', additionalProperties: { type: 'object', properties: { ready: { type: 'boolean' }, generation: { type: 'integer' } } } },
+    },
+    required: ['status', 'packages'],
+  };
+  const readySchema = {
+    ...opsSchema('Readiness: 200 once every package is loaded, 503 while loading or shutting down'),
+    response: { 200: { description: 'Ready', ...readiness }, 503: { description: 'Loading, or shutting down: send traffic elsewhere', ...readiness } },
+  };
+  app.get('/readyz', { schema: readySchema }, async (_request, reply) => {
     const pending = packages.filter((p) => !p.ready).map((p) => p.name);
     const ready = !state.draining && pending.length === 0;
     const body = {

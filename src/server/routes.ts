@@ -1,6 +1,7 @@
 // POST /<package>/<function> for every exported function. The route's body schema is the
-// named-argument object from the .d.ts; positional arrays and raw bytes are folded into that
-// object before validation, so one schema validates (and documents) every way to call.
+// named-argument object (types from offload.json's Rust types); positional arrays and raw bytes
+// are folded into that object before validation, so one schema validates every way to call,
+// and docs.ts publishes each of those ways.
 
 import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { normalizeBody, toPositional, type NamedArgs } from './arguments.js';
@@ -17,16 +18,20 @@ export interface CallRouteConfig {
 const DEFAULT_BODY_LIMIT_MB = 1;
 const rawBytes = new WeakMap<FastifyRequest, Uint8Array>();
 
+export function bodyLimitBytes(config: { bodyLimitMb?: number }): number {
+  return Math.floor((config.bodyLimitMb ?? DEFAULT_BODY_LIMIT_MB) * 2 ** 20);
+}
+
 export function routePath(pkg: string, fn: string): string {
   return `/${pkg}/${fn}`;
 }
 
 export function registerPackageRoutes(app: FastifyInstance, pkg: HostedPackage): void {
-  const bodyLimitBytes = Math.floor((pkg.config.bodyLimitMb ?? DEFAULT_BODY_LIMIT_MB) * 2 ** 20);
+  const limit = bodyLimitBytes(pkg.config);
   for (const spec of pkg.functions) {
-    const config: CallRouteConfig = { offload: { package: pkg.name, spec, bodyLimitBytes } };
+    const config: CallRouteConfig = { offload: { package: pkg.name, spec, bodyLimitBytes: limit } };
     app.post(routePath(pkg.name, spec.name), {
-      bodyLimit: bodyLimitBytes,
+      bodyLimit: limit,
       config,
       schema: {
         operationId: `${pkg.name}_${spec.name}`,
@@ -34,7 +39,7 @@ export function registerPackageRoutes(app: FastifyInstance, pkg: HostedPackage):
         summary: `${spec.name}(${spec.params.map((p) => `${p.name}${p.required ? '' : '?'}: ${p.typeText}`).join(', ')})`,
         ...(spec.doc ? { description: spec.doc } : {}),
         body: spec.bodySchema,
-        response: { 200: resultSchemaForDocs(spec) },
+        response: spec.result.codec.kind === 'void' ? { 204: { type: 'null', description: 'No content: the function returns ()' } } : { 200: resultSchemaForDocs(spec) },
       },
       schemaErrorFormatter: (errors, dataVar) => validationError(spec, errors, dataVar),
       preValidation: async (request) => {
@@ -46,7 +51,8 @@ export function registerPackageRoutes(app: FastifyInstance, pkg: HostedPackage):
         const args = toPositional(spec, request.body as NamedArgs, rawBytes.get(request));
         const result = await pkg.call(spec.name, args);
         const encoded = encodeResult(spec, result);
-        return reply.type(encoded.contentType).send(encoded.payload);
+        if (encoded.status === 204) return reply.code(204).send();
+        return reply.type(encoded.contentType as string).send(encoded.payload);
       },
     });
   }
@@ -72,16 +78,38 @@ function validationError(spec: FunctionSpec, errors: FastifySchemaValidationErro
   const inner = first.instancePath.split('/').slice(2).join('/');
   // A plain type mismatch is fully said by the declared type; other rules (ranges, array
   // items) add what Ajv found.
-  const detail = inner ? ` (at /${inner}: ${first.message ?? 'invalid'})` : first.keyword === 'type' ? '' : ` (${first.message ?? 'invalid'})`;
+  // The declared type states ranges, lengths and variants already.
+  const saidByType = first.keyword === 'type' || (spec.typesFrom === 'rust' && RANGE_KEYWORDS.has(first.keyword));
+  const detail = inner ? ` (at /${inner}: ${first.message ?? 'invalid'})` : saidByType ? '' : ` (${first.message ?? 'invalid'})`;
   return bad(`argument "${name}" of ${where} must be ${typeOf(spec, name)}${detail}.`);
 }
+
+const RANGE_KEYWORDS = new Set(['minimum', 'maximum', 'enum', 'minLength', 'maxLength', 'pattern', 'anyOf']);
 
 function typeOf(spec: FunctionSpec, name: string): string {
   const param = spec.params.find((p) => p.name === name);
   if (!param) return 'unknown';
-  if (param.codec.kind === 'bigint') return 'bigint (an integer, or a decimal string for values beyond 2^53)';
+  const range = rangeOf(param.schema);
+  if (param.codec.kind === 'bigint') {
+    return spec.typesFrom === 'rust' ? `${param.typeText} (an integer, or a decimal string${range})` : 'bigint (an integer, or a decimal string for values beyond 2^53)';
+  }
   if (param.codec.kind === 'bytes' || param.codec.kind === 'typed-array') return `${param.typeText} (a JSON array of numbers)`;
-  return param.typeText;
+  return `${param.typeText}${range ? ` (${range.slice(2)})` : ''}`;
+}
+
+/** ", from MIN to MAX" for integer schemas, one character for char, the variants of an enum. */
+function rangeOf(schema: Record<string, unknown>): string {
+  const plain = (schema.anyOf as Record<string, unknown>[] | undefined)?.find((m) => m.type !== 'null') ?? schema;
+  const format = plain.format as string | undefined;
+  if (format && /^[iu](8|16|32|64|128)$/.test(format)) {
+    const bits = BigInt(format.slice(1));
+    const [min, max] = format.startsWith('u') ? [0n, 2n ** bits - 1n] : [-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n];
+    return `, from ${min} to ${max}`;
+  }
+  if (plain.maxLength === 1) return ', exactly one character';
+  if (Array.isArray(plain.enum)) return `, one of ${plain.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (plain.format === 'float') return ', a finite f32';
+  return '';
 }
 
 function bad(message: string): HttpError {

@@ -14,7 +14,9 @@ import { HostedPackage } from './hosted-package.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './lifecycle.js';
 import { createMetrics } from './metrics.js';
 import { registerOperations, type ServerState } from './operations.js';
-import { registerPackageRoutes, routePath, type CallRouteConfig } from './routes.js';
+import { RUST_FORMATS } from './rust-schema.js';
+import { registerHttpConventions, methodNotAllowed, type RouteTable } from './http-conventions.js';
+import { bodyLimitBytes, registerPackageRoutes, routePath, type CallRouteConfig } from './routes.js';
 import { findProgramPackage, loadProgramPackage, type ProgramPackage } from './program-package.js';
 import { programRoutePath, registerProgramRoutes } from './wagi-routes.js';
 import { watchPackage } from './watch.js';
@@ -52,7 +54,11 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
     logger: options.logger ?? { level: 'info' },
     // Fastify's default Ajv coerces types ("5" passes as 5) and drops unknown properties;
     // a call with a wrong type or an unknown argument must be rejected instead.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, formats: RUST_FORMATS, keywords: ['x-enum-varnames'] } },
+    // Draining is answered by http-conventions.ts, in offload's error shape.
+    return503OnClosing: false,
+    // close() also closes keep-alive sockets that carry no request.
+    forceCloseConnections: 'idle',
   });
   const snapshotRoot = await mkdtemp(path.join(tmpdir(), 'offload-serve-'));
   const state: ServerState = { draining: false };
@@ -74,6 +80,10 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
   // Results are encoded by results.ts; response schemas exist for the docs only.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Functions take JSON (or raw bytes); a text/plain body is an unsupported media type (415).
+  app.removeContentTypeParser('text/plain');
+  const knownRoutes: RouteTable = new Map();
+  registerHttpConventions(app, knownRoutes, state);
   app.addHook('onResponse', async (request, reply) => {
     const call = (request.routeOptions.config as Partial<CallRouteConfig>).offload;
     if (call) metrics.observeRequest(call.package, call.spec.name, reply.statusCode, reply.elapsedTime / 1000);
@@ -86,6 +96,10 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
       answer.body.code = 'ERR_OFFLOAD_BODY_TOO_LARGE';
       answer.body.message = `the request body for ${call.spec.name} is larger than ${call.bodyLimitBytes} bytes; send less in ${what} or raise bodyLimitMb for ${call.package}.`;
     }
+    if ((error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      answer.body.code = 'ERR_OFFLOAD_UNSUPPORTED_MEDIA_TYPE';
+      answer.body.message = `unsupported content-type ${JSON.stringify(request.headers['content-type'] ?? '')}: send the arguments as application/json${call?.spec.rawBytesParam ? `, or "${call.spec.rawBytesParam}" as application/octet-stream` : ''}.`;
+    }
     if (call) metrics.observeFailure(call.package, call.spec.name, answer.body.code);
     if (answer.statusCode >= 500) {
       // The host stack stays in the log; the client gets the code and message only.
@@ -94,6 +108,8 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
     return reply.code(answer.statusCode).headers(answer.headers).send(answer.body);
   });
   app.setNotFoundHandler(async (request, reply) => {
+    const wrongMethod = methodNotAllowed(knownRoutes, request.method, request.url);
+    if (wrongMethod) return reply.code(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
     const routes = hosted.flatMap((p) => p.functions.map((f) => routePath(p.name, f.name)));
     const programRoutes = programs.flatMap((p) => p.programs.map((program) => programRoutePath(p.name, program.name)));
     const served = [
@@ -110,6 +126,10 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
   await registerDocs(app, hosted);
   registerOperations(app, hosted, metrics, state);
   for (const pkg of hosted) registerPackageRoutes(app, pkg);
+  for (const ops of ['/healthz', '/readyz', '/metrics', '/openapi.json']) knownRoutes.set(ops, { methods: ['GET', 'HEAD'] });
+  for (const pkg of hosted) {
+    for (const spec of pkg.functions) knownRoutes.set(routePath(pkg.name, spec.name), { methods: ['POST'], bodyLimitBytes: bodyLimitBytes(pkg.config) });
+  }
   for (const pkg of programs) await registerProgramRoutes(app, pkg);
 
   let stopWatching: (() => void)[] = [];

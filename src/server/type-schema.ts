@@ -25,7 +25,7 @@ export interface MappedType {
 
 export class UnsupportedTypeError extends Error {}
 
-type TypedArrayName =
+export type TypedArrayName =
   | 'Int8Array'
   | 'Uint8Array'
   | 'Uint8ClampedArray'
