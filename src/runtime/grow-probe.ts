@@ -627,7 +627,7 @@ export function instrumentMemoryGrow(bytes: Uint8Array): GrowProbeResult {
   }
   // The last line of defence for "never a broken module": the engine's own validator. When
   // this engine rejects the input as well (a feature it lacks), the rewrite is no worse.
-  if (!WebAssembly.validate(out) && WebAssembly.validate(bytes)) {
+  if (!WebAssembly.validate(out) && WebAssembly.validate(new Uint8Array(bytes))) {
     return unchanged(bytes, 'the rewritten module did not validate (a decoder bug: please report it)');
   }
   return { bytes: out, instrumented: true, growSites };
