@@ -122,3 +122,39 @@ describe('concurrency limits', () => {
     }
   });
 });
+
+describe('stdio as the guest sees it', () => {
+  // wasi-libc's isatty(): a character device without the seek and tell rights. Exits 10+fd
+  // for the first stdio descriptor that looks like a terminal, 20+fd for one that is a
+  // socket (a guest's shutdown() would then succeed on it), 0 otherwise.
+  const probe = `(module
+    (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func $check (param $fd i32)
+      (if (i32.ne (call $fdstat (local.get $fd) (i32.const 64)) (i32.const 0)) (then (call $exit (i32.const 99))))
+      (if (i32.and
+            (i32.eq (i32.load8_u (i32.const 64)) (i32.const 2))
+            (i64.eqz (i64.and (i64.load (i32.const 72)) (i64.const 36))))
+        (then (call $exit (i32.add (i32.const 10) (local.get $fd)))))
+      (if (i32.ge_u (i32.load8_u (i32.const 64)) (i32.const 5))
+        (then (if (i32.le_u (i32.load8_u (i32.const 64)) (i32.const 6))
+          (then (call $exit (i32.add (i32.const 20) (local.get $fd))))))))
+    (func (export "_start")
+      (call $check (i32.const 0))
+      (call $check (i32.const 1))
+      (call $check (i32.const 2))))`;
+
+  for (const engine of ['v8', 'wasmedge'] as const) {
+    test(`on ${engine}, stdin, stdout and stderr are neither terminals nor sockets`, async () => {
+      const binaryen = (await import('binaryen')).default;
+      const module = binaryen.parseText(probe);
+      try {
+        const result = await runProgram(module.emitBinary(), { engine });
+        assert.equal(result.exitCode, 0);
+      } finally {
+        module.dispose();
+      }
+    });
+  }
+});

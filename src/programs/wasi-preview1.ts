@@ -97,6 +97,13 @@ function fileTypeOf(st: fs.Stats | fs.BigIntStats): number {
   return FileType.UNKNOWN;
 }
 
+/**
+ * stdio are buffers offload collects, like pipes, and WASI has no pipe type: UNKNOWN, as
+ * WasmEdge reports for the pipes it gets. Not CHARACTER_DEVICE: with no seek right, that is
+ * what wasi-libc's isatty() calls a terminal, and programs would colour their output.
+ */
+const STDIO_FILE_TYPE = FileType.UNKNOWN;
+
 /** A grant's directories and the files opened in them never report rights to change anything. */
 function grantRights(grant: WasiGrant, rights: bigint): bigint {
   return grant.readOnly ? rights & ~MUTATING_RIGHTS : rights;
@@ -449,7 +456,7 @@ export class WasiPreview1 {
         const e = self.entry(fd);
         const v = self.view();
         self.bytes(out, 24).fill(0);
-        let type: number = FileType.CHARACTER_DEVICE;
+        let type: number = STDIO_FILE_TYPE;
         if (e.kind === 'dir') type = FileType.DIRECTORY;
         if (e.kind === 'file') type = fileTypeOf(fs.fstatSync(e.hostFd));
         v.setUint8(out, type);
@@ -494,7 +501,7 @@ export class WasiPreview1 {
         if (e.kind === 'file') return self.writeFilestat(out, fs.fstatSync(e.hostFd, { bigint: true }));
         if (e.kind === 'dir') return self.writeFilestat(out, fs.statSync(self.dirHost(e), { bigint: true }));
         self.bytes(out, 64).fill(0);
-        self.view().setUint8(out + 16, FileType.CHARACTER_DEVICE);
+        self.view().setUint8(out + 16, STDIO_FILE_TYPE);
       }),
       fd_filestat_set_size: wrap((fd: number, size: bigint) => {
         const e = self.need(self.file(fd), Rights.FD_FILESTAT_SET_SIZE);
