@@ -8,6 +8,7 @@ export type OffloadErrorCode =
   | 'ERR_OFFLOAD_TRAP'
   | 'ERR_OFFLOAD_MEMORY'
   | 'ERR_OFFLOAD_QUEUE_FULL'
+  | 'ERR_OFFLOAD_QUEUE_TIMEOUT'
   | 'ERR_OFFLOAD_CLOSED'
   | 'ERR_OFFLOAD_BAD_ARGUMENT'
   | 'ERR_OFFLOAD_GUEST_ERROR'
@@ -84,6 +85,19 @@ export class OffloadQueueFullError extends OffloadCallError {
         'Retry later, shed load upstream, or raise maxQueue / threads.max in load().',
       { function: fn },
     );
+  }
+}
+
+export class OffloadQueueTimeoutError extends OffloadCallError {
+  readonly queueTimeoutMs: number;
+  constructor(fn: string, queueTimeoutMs: number) {
+    super(
+      'ERR_OFFLOAD_QUEUE_TIMEOUT',
+      `${fn} was not run: it waited ${queueTimeoutMs} ms for a free thread (queueTimeoutMs). ` +
+        'Retry later, shed load upstream, or raise threads.max or queueTimeoutMs in load().',
+      { function: fn },
+    );
+    this.queueTimeoutMs = queueTimeoutMs;
   }
 }
 

@@ -27,6 +27,10 @@ export interface CallTask {
   /** Label for errors and metrics: `fn` or `Class.method`. */
   label: string;
   timeoutMs: number | undefined;
+  /** Longest the call may wait for a thread before it fails with ERR_OFFLOAD_QUEUE_TIMEOUT. */
+  queueTimeoutMs?: number | undefined;
+  /** Creates class instances, so it runs where objects live (see Pool's home thread). */
+  makesObjects?: boolean;
 }
 
 export interface Executor {

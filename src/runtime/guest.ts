@@ -3,11 +3,15 @@
 // throws for a call; every outcome is a CallResponse, so the caller's side decides what to do.
 
 import { performance } from 'node:perf_hooks';
+import { classifyThrown } from './classify-trap.js';
+import { glueShape, importGlue, isGlueClass, type FunctionShape, type GlueShape } from './glue-shape.js';
+import { GROW_FAILURES_EXPORT } from './grow-probe.js';
+import { collectPanics, type Panic } from './panic-report.js';
 import type { CallResponse, CallSpec, Fault, InstanceConfig } from './protocol.js';
-import { OBJECT_KEY, isWireRef, REF_KEY } from './protocol.js';
+import { OBJECT_KEY, isWireCallback, isWireRef, CALLBACK_KEY, REF_KEY } from './protocol.js';
 import { scan } from './transfer.js';
 
-type Glue = Record<string, unknown> & { initSync(input: { module: WebAssembly.Module }): { memory?: WebAssembly.Memory } };
+type Glue = Record<string, unknown> & { initSync(input: { module: WebAssembly.Module }): Record<string, unknown> };
 type AnyFunction = (...args: unknown[]) => unknown;
 type ClassLike = (new (...args: unknown[]) => object) & Record<string, unknown>;
 
@@ -18,56 +22,27 @@ export interface CallOutcome {
   trapped: boolean;
 }
 
-/** Names of a glue module's exports, split the way the proxy needs them. */
-export interface GlueShape {
-  functions: string[];
-  classes: Record<string, { statics: string[]; methods: string[] }>;
+/** How a guest reaches JS functions that live on another thread (pool mode). */
+export interface CallbackBridge {
+  invoke(callId: number, callback: number, args: unknown[]): unknown;
 }
 
-const NOT_EXPORTS = new Set(['default', 'initSync', '__wbg_init']);
-
-export function isGlueClass(value: unknown): value is ClassLike {
-  // wasm-bindgen classes are the only exports whose prototype has free().
-  return typeof value === 'function' && typeof (value.prototype as { free?: unknown } | undefined)?.free === 'function';
-}
-
-export function glueShape(glue: Record<string, unknown>): GlueShape {
-  const shape: GlueShape = { functions: [], classes: {} };
-  for (const [name, value] of Object.entries(glue)) {
-    if (NOT_EXPORTS.has(name) || typeof value !== 'function') continue;
-    if (isGlueClass(value)) {
-      const statics = Object.getOwnPropertyNames(value).filter(
-        (k) => !['length', 'name', 'prototype', '__wrap', '__unwrap'].includes(k) && !k.startsWith('__') &&
-          typeof (value as Record<string, unknown>)[k] === 'function',
-      );
-      const methods = Object.getOwnPropertyNames(value.prototype).filter((k) => {
-        const descriptor = Object.getOwnPropertyDescriptor(value.prototype, k);
-        return k !== 'constructor' && k !== 'free' && typeof descriptor?.value === 'function';
-      });
-      shape.classes[name] = { statics, methods };
-    } else {
-      shape.functions.push(name);
-    }
-  }
-  return shape;
-}
-
-export async function importGlue(glueUrl: string, generation: number): Promise<Glue> {
-  // The glue keeps its instance in module scope and initSync() never replaces it, so a fresh
-  // instance needs a fresh module record: a distinct URL gives one.
-  const url = generation === 0 ? glueUrl : `${glueUrl}${glueUrl.includes('?') ? '&' : '?'}offload-instance=${generation}`;
-  const glue = (await import(url)) as Glue;
-  if (typeof glue.initSync !== 'function') {
-    throw new Error(`${glueUrl} has no initSync export: build it with \`wasm-bindgen --target web\` (what \`offload build\` does)`);
-  }
-  return glue;
+export interface CallHooks {
+  callbacks?: CallbackBridge;
+  /**
+   * An async call's outcome when it cannot wait for its Promise: a panic inside the guest's
+   * continuation leaves that Promise unsettled, so the trap is reported from where it is seen.
+   */
+  reportNow?: (outcome: CallOutcome) => void;
 }
 
 export class GuestInstance {
   readonly glue: Glue;
+  readonly shape: GlueShape;
   readonly memory: WebAssembly.Memory | undefined;
   readonly instanceMs: number;
   readonly #config: InstanceConfig;
+  readonly #growFailures: WebAssembly.Global | undefined;
   readonly #objects = new Map<number, object>();
   readonly #classes: Map<string, ClassLike>;
   #nextObjectId = 1;
@@ -75,21 +50,29 @@ export class GuestInstance {
   private constructor(glue: Glue, config: InstanceConfig) {
     this.glue = glue;
     this.#config = config;
-    this.#classes = new Map(
-      Object.entries(glue).filter((e): e is [string, ClassLike] => isGlueClass(e[1])),
-    );
+    this.shape = glueShape(glue, new Set(config.hidden));
+    this.#classes = new Map(Object.entries(glue).filter((e): e is [string, ClassLike] => isGlueClass(e[1])));
     // A panic in the guest's start function happens here; capture it like a call's.
     const started = performance.now();
-    const outcome = captureConsoleError(() => glue.initSync({ module: config.module }));
+    const panics = collectPanics();
+    let exports: Record<string, unknown>;
+    try {
+      exports = glue.initSync({ module: config.module });
+    } catch (error) {
+      throw new InitFault(this.#classify(error, panics.panics, true));
+    } finally {
+      panics.stop();
+    }
     this.instanceMs = performance.now() - started;
-    if (!outcome.ok) throw new InitFault(this.#classify(outcome.error, outcome.logged, undefined));
-    this.memory = outcome.value.memory;
+    this.memory = exports.memory instanceof WebAssembly.Memory ? exports.memory : undefined;
+    const probe = exports[GROW_FAILURES_EXPORT];
+    this.#growFailures = probe instanceof WebAssembly.Global ? probe : undefined;
   }
 
   static async create(config: InstanceConfig, generation: number): Promise<GuestInstance> {
     let glue: Glue;
     try {
-      glue = await importGlue(config.glueUrl, generation);
+      glue = await importGlue<Glue>(config.glueUrl, generation);
     } catch (error) {
       throw new InitFault({ kind: 'guest', message: `cannot import the glue: ${String((error as Error)?.message ?? error)}` });
     }
@@ -112,69 +95,128 @@ export class GuestInstance {
     }
   }
 
-  call(id: number, spec: CallSpec): CallOutcome {
+  call(id: number, spec: CallSpec, hooks: CallHooks = {}): CallOutcome | Promise<CallOutcome> {
     const started = performance.now();
-    let target: AnyFunction;
-    let self: unknown;
+    let run: () => unknown;
     let args: unknown[];
+    let shape: FunctionShape | undefined;
     try {
-      ({ target, self } = this.#resolve(spec));
-      args = spec.args.map((a) => this.#decodeArg(a));
+      args = spec.args.map((a) => this.#decodeArg(id, a, hooks.callbacks));
+      ({ run, shape } = this.#resolve(spec, args));
     } catch (error) {
       const fault: Fault = error instanceof LostObject
         ? { kind: 'instance_lost', why: 'freed it' }
         : { kind: 'bad_argument', message: (error as Error).message };
       return this.#failure(id, fault, false, started);
     }
-    const outcome = captureConsoleError(() => (spec.op === 'construct' ? Reflect.construct(target, args) : Reflect.apply(target, self, args)));
-    if (!outcome.ok) {
-      const fault = this.#classify(outcome.error, outcome.logged, spec);
-      return this.#failure(id, fault, fault.kind === 'trap' || fault.kind === 'memory', started);
+    if (this.#growFailures) this.#growFailures.value = 0;
+    let waiting = false;
+    let early: CallOutcome | undefined;
+    let wakeWaiter: ((outcome: CallOutcome) => void) | undefined;
+    const panics = collectPanics((panic) => {
+      if (!waiting || early) return;
+      early = this.#trapOutcome(id, new WebAssembly.RuntimeError('unreachable'), [panic], started);
+      hooks.reportNow?.(early);
+      wakeWaiter?.(early);
+    });
+    let value: unknown;
+    try {
+      value = run();
+    } catch (error) {
+      panics.stop();
+      return this.#trapOutcome(id, error, panics.panics, started);
     }
+    if (!isThenable(value)) {
+      panics.stop();
+      return this.#success(id, spec, args, shape, value, started);
+    }
+    // An async export: its Promise settles as the guest's futures make progress, which needs
+    // this thread's event loop to turn, so the caller awaits it rather than blocking.
+    waiting = true;
+    const panicked = new Promise<CallOutcome>((resolve) => {
+      wakeWaiter = resolve;
+    });
+    const settled = Promise.resolve(value).then(
+      (resolved) => this.#success(id, spec, args, shape, resolved, started),
+      (error: unknown) => this.#trapOutcome(id, error, panics.panics, started),
+    );
+    return Promise.race([settled, panicked]).finally(() => panics.stop());
+  }
+
+  #trapOutcome(id: number, error: unknown, panics: readonly Panic[], started: number): CallOutcome {
+    const fault = this.#classify(error, panics, false);
+    return this.#failure(id, fault, fault.kind === 'trap' || fault.kind === 'memory', started);
+  }
+
+  #success(id: number, spec: CallSpec, args: unknown[], shape: FunctionShape | undefined, value: unknown, started: number): CallOutcome {
     if (spec.op === 'free' && spec.objectId !== undefined) this.#objects.delete(spec.objectId);
-    const value = this.#encodeResult(outcome.value);
+    const encoded = this.#encodeResult(value);
     const memoryBuffer = this.memory?.buffer;
-    const { transfer, sizeBytes } = scan(value, (buffer) => buffer !== memoryBuffer);
+    const { transfer, sizeBytes } = scan(encoded, (buffer) => buffer !== memoryBuffer);
     if (sizeBytes > this.#config.maxResultBytes) {
       return this.#failure(id, { kind: 'too_large', sizeBytes, limitBytes: this.#config.maxResultBytes }, false, started);
     }
-    return { response: { type: 'result', id, ok: true, value, runMs: performance.now() - started }, transfer, trapped: false };
+    const writeBack: [number, ArrayBufferView][] = [];
+    for (const index of shape?.mutated ?? []) {
+      const arg = args[index];
+      if (ArrayBuffer.isView(arg)) writeBack.push([index, arg]);
+    }
+    const response: CallResponse = { type: 'result', id, ok: true, value: encoded, runMs: performance.now() - started };
+    if (writeBack.length > 0) response.writeBack = writeBack;
+    return { response, transfer, trapped: false };
   }
 
   #failure(id: number, fault: Fault, trapped: boolean, started: number): CallOutcome {
     return { response: { type: 'result', id, ok: false, fault, trapped, runMs: performance.now() - started }, transfer: [], trapped };
   }
 
-  #resolve(spec: CallSpec): { target: AnyFunction; self: unknown } {
+  #resolve(spec: CallSpec, args: unknown[]): { run: () => unknown; shape: FunctionShape | undefined } {
     switch (spec.op) {
       case 'call': {
         const fn = this.glue[spec.name];
-        if (typeof fn !== 'function' || isGlueClass(fn) || NOT_EXPORTS.has(spec.name)) {
-          throw new Error(`the package exports no function named ${spec.name}`);
-        }
-        return { target: fn as AnyFunction, self: undefined };
+        const shape = this.shape.functions[spec.name];
+        if (typeof fn !== 'function' || !shape) throw new Error(`the package exports no function named ${spec.name}`);
+        return { run: () => Reflect.apply(fn as AnyFunction, undefined, args), shape };
       }
       case 'construct':
       case 'static': {
         const cls = this.#classes.get(spec.className ?? '');
         if (!cls) throw new Error(`the package exports no class named ${spec.className}`);
-        if (spec.op === 'construct') return { target: cls as unknown as AnyFunction, self: undefined };
+        if (spec.op === 'construct') return { run: () => Reflect.construct(cls, args), shape: undefined };
         const fn = cls[spec.name];
-        if (typeof fn !== 'function') throw new Error(`${spec.className} has no static method ${spec.name}`);
-        return { target: fn as AnyFunction, self: cls };
+        const shape = this.shape.classes[spec.className ?? '']?.statics[spec.name];
+        if (typeof fn !== 'function' || !shape) throw new Error(`${spec.className} has no static method ${spec.name}`);
+        return { run: () => Reflect.apply(fn as AnyFunction, cls, args), shape };
       }
       case 'method':
-      case 'free': {
+      case 'free':
+      case 'get':
+      case 'set': {
         const object = this.#objects.get(spec.objectId ?? -1) as Record<string, unknown> | undefined;
         if (!object) throw new LostObject();
+        const classShape = this.shape.classes[spec.className ?? ''];
+        if (spec.op === 'get') {
+          if (!classShape?.getters.includes(spec.name)) throw new Error(`${spec.className} has no property ${spec.name}`);
+          return { run: () => object[spec.name], shape: undefined };
+        }
+        if (spec.op === 'set') {
+          if (!classShape?.setters.includes(spec.name)) throw new Error(`${spec.className}.${spec.name} cannot be set`);
+          return { run: () => void (object[spec.name] = args[0]), shape: undefined };
+        }
         const fn = spec.op === 'free' ? object.free : object[spec.name];
-        if (typeof fn !== 'function') throw new Error(`${spec.className} has no method ${spec.name}`);
-        return { target: fn as AnyFunction, self: object };
+        const shape = spec.op === 'free' ? undefined : classShape?.methods[spec.name];
+        if (typeof fn !== 'function' || (spec.op === 'method' && !shape)) throw new Error(`${spec.className} has no method ${spec.name}`);
+        return { run: () => Reflect.apply(fn as AnyFunction, object, args), shape };
       }
     }
   }
 
-  #decodeArg(arg: unknown): unknown {
+  #decodeArg(callId: number, arg: unknown, callbacks: CallbackBridge | undefined): unknown {
+    if (isWireCallback(arg)) {
+      if (!callbacks) throw new Error('a callback argument arrived where none can be called');
+      const index = arg[CALLBACK_KEY];
+      return (...args: unknown[]) => callbacks.invoke(callId, index, args);
+    }
     if (!isWireRef(arg)) return arg;
     const object = this.#objects.get(arg[REF_KEY]);
     if (!object) throw new LostObject();
@@ -198,63 +240,13 @@ export class GuestInstance {
     return value;
   }
 
-  #classify(error: unknown, logged: string[], spec: CallSpec | undefined): Fault {
-    const panic = parsePanic(logged);
-    const message = error instanceof Error ? error.message : String(error);
-    const isTrap = error instanceof WebAssembly.RuntimeError;
-    const isStackOverflow = error instanceof RangeError && /call stack/i.test(message);
-    if (!isTrap && !isStackOverflow) {
-      // The guest returned Err(..) or the glue rejected an argument: the instance is intact.
-      if (spec === undefined) return { kind: 'guest', message: `the start function threw: ${message}` };
-      return {
-        kind: 'guest',
-        message,
-        ...(error instanceof Error ? { name: error.name } : { cause: safeCause(error) }),
-      };
-    }
-    const usedBytes = this.memory?.buffer.byteLength ?? 0;
-    if (panic) {
-      if (/memory allocation of \d+ bytes failed|capacity overflow/.test(panic.message)) {
-        return { kind: 'memory', detail: panic.message, usedBytes, ...this.#limit() };
-      }
-      return {
-        kind: 'trap',
-        trapKind: 'panic',
-        detail: `Rust panicked: ${panic.message}${panic.location ? ` (at ${panic.location})` : ''}.`,
-        panicMessage: panic.message,
-        ...(panic.location ? { location: panic.location } : {}),
-      };
-    }
-    if (isStackOverflow) {
-      return { kind: 'trap', trapKind: 'stack_overflow', detail: 'the engine stack overflowed (unbounded recursion?). Bound the recursion depth or make it iterative.' };
-    }
-    if (/memory access out of bounds/i.test(message)) {
-      return {
-        kind: 'trap',
-        trapKind: 'memory_access',
-        detail: 'memory access out of bounds. In Rust this is usually a stack overflow (the shadow stack is 1 MiB by default): bound the recursion, move large locals to the heap, or raise the stack size at link time.',
-      };
-    }
-    if (/unreachable/i.test(message)) {
-      // A Rust panic goes through the panic hook first; an `unreachable` with nothing logged
-      // is Rust's abort, and on wasm32 the abort that happens in practice is an allocation
-      // that did not fit (the default alloc error hook prints to a stderr that wasm32 lacks).
-      const limit = this.#limit();
-      return {
-        kind: 'memory',
-        detail:
-          `the guest aborted without a panic message, which is how Rust reports a failed allocation on wasm32 ` +
-          `(memory in use: ${mib(usedBytes)} MiB${limit.limitBytes ? ` of a ${mib(limit.limitBytes)} MiB limit` : ''}). ` +
-          'Process less data per call, or raise memoryLimitMb. (If the guest has no panic hook installed, a panic looks the same: call console_error_panic_hook::set_once() in its #[wasm_bindgen(start)] function.)',
-        usedBytes,
-        ...limit,
-      };
-    }
-    return { kind: 'trap', trapKind: 'other', detail: `${message}.` };
-  }
-
-  #limit(): { limitBytes?: number } {
-    return this.#config.memoryLimited ? { limitBytes: this.#config.memoryMaxBytes } : {};
+  #classify(error: unknown, panics: readonly Panic[], duringStart: boolean): Fault {
+    return classifyThrown(error, panics, {
+      duringStart,
+      usedBytes: this.memory?.buffer.byteLength ?? 0,
+      limitBytes: this.#config.memoryLimited ? this.#config.memoryMaxBytes : undefined,
+      growFailures: this.#growFailures ? Number(this.#growFailures.value) : undefined,
+    });
   }
 }
 
@@ -268,51 +260,6 @@ export class InitFault extends Error {
   }
 }
 
-function mib(bytes: number): string {
-  return (bytes / 2 ** 20).toFixed(1);
-}
-
-function safeCause(value: unknown): unknown {
-  // A thrown JsValue may not be cloneable; keep it only when it is plain data.
-  try {
-    structuredClone(value);
-    return value;
-  } catch {
-    return String(value);
-  }
-}
-
-type Captured<T> = { ok: true; value: T; logged: string[] } | { ok: false; error: unknown; logged: string[] };
-
-/**
- * Runs `body` with console.error redirected into a list. console_error_panic_hook reports a
- * panic through console.error right before the trap, and the glue looks console.error up at
- * call time, so swapping it for the duration of one synchronous call attributes the message
- * to exactly that call.
- */
-function captureConsoleError<T>(body: () => T): Captured<T> {
-  const logged: string[] = [];
-  const original = console.error;
-  console.error = (...parts: unknown[]) => {
-    logged.push(parts.map(String).join(' '));
-  };
-  let result: Captured<T>;
-  try {
-    result = { ok: true, value: body(), logged };
-  } catch (error) {
-    result = { ok: false, error, logged };
-  } finally {
-    console.error = original;
-  }
-  // Output that is not a panic report is the guest's own logging: pass it on.
-  for (const line of logged) if (!line.startsWith('panicked at ')) original(line);
-  return result;
-}
-
-export function parsePanic(logged: string[]): { message: string; location: string | undefined } | undefined {
-  for (const line of logged) {
-    const match = /^panicked at ([^\n]*?):\n([\s\S]*?)(?:\n\nStack:[\s\S]*)?$/.exec(line);
-    if (match) return { location: match[1] || undefined, message: (match[2] ?? '').trim() };
-  }
-  return undefined;
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -12,6 +12,7 @@ export {
   OffloadTrapError,
   OffloadMemoryError,
   OffloadQueueFullError,
+  OffloadQueueTimeoutError,
   OffloadClosedError,
   OffloadBadArgumentError,
   OffloadGuestError,

@@ -51,13 +51,15 @@ export class InlineExecutor implements Executor {
     const started = performance.now();
     this.#metrics.started(task.label, started - enqueuedAt);
     this.#running++;
-    const outcome = instance.call(0, {
+    const called = instance.call(0, {
       op: task.op,
       name: task.name,
       args,
       ...(task.className === undefined ? {} : { className: task.className }),
       ...(task.target === undefined ? {} : { objectId: task.target.objectId }),
     });
+    // An async export settles later, as its futures make progress on this thread.
+    const outcome = called instanceof Promise ? await called : called;
     this.#running--;
     this.#busyMs += performance.now() - started;
     const response = outcome.response;

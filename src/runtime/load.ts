@@ -4,7 +4,7 @@
 import { OffloadBadArgumentError, OffloadLoadError } from './errors.js';
 import type { Executor } from './executor.js';
 import { ObjectRef } from './executor.js';
-import { glueShape, importGlue } from './guest.js';
+import { glueShape, importGlue } from './glue-shape.js';
 import { InlineExecutor } from './inline.js';
 import { compilePackage, resolvePackage, type PackageLocation } from './module-cache.js';
 import { Pool, defaultThreads } from './pool.js';
@@ -20,6 +20,8 @@ export interface LoadOptions {
   idleTimeoutMs?: number;
   /** Longest a call may run before its thread is stopped and replaced. Default: none. */
   timeoutMs?: number;
+  /** Longest a call may wait for a free thread before it fails with ERR_OFFLOAD_QUEUE_TIMEOUT. Default: none. */
+  queueTimeoutMs?: number;
   /** Cap on the instance's linear memory, written into the module before it is compiled. */
   memoryLimitMb?: number;
   /** Calls allowed to wait; beyond it a call fails at once with ERR_OFFLOAD_QUEUE_FULL. Default: unbounded. */
@@ -47,8 +49,9 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
   } catch (error) {
     throw new OffloadLoadError(`cannot import ${resolved.gluePath}: ${(error as Error).message}. Rebuild it with \`offload build\`.`, error);
   }
-  const shape = glueShape(glue);
-  const clash = [...shape.functions, ...Object.keys(shape.classes)].find((n) => n.startsWith('$'));
+  const hidden = compiled.startExport ? [compiled.startExport] : [];
+  const shape = glueShape(glue, new Set(hidden));
+  const clash = [...Object.keys(shape.functions), ...Object.keys(shape.classes), ...Object.keys(shape.enums)].find((n) => n.startsWith('$'));
   if (clash) {
     throw new OffloadLoadError(`the package exports ${clash}, which clashes with offload's $-prefixed controls. Rename it with #[wasm_bindgen(js_name = ...)].`);
   }
@@ -57,6 +60,7 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     module: compiled.module,
     memoryMaxBytes: compiled.memoryMaxBytes,
     memoryLimited: compiled.memoryLimited,
+    hidden,
     maxResultBytes: (options.maxResultMb ?? 256) * 2 ** 20,
   };
   let executor: Executor;
@@ -83,7 +87,7 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     executor = pool;
   }
   const finalizer = new FinalizationRegistry<ObjectRef>((ref) => executor.release(ref));
-  return buildProxy<M>({ executor, shape, timeoutMs: options.timeoutMs }, finalizer);
+  return buildProxy<M>({ executor, shape, timeoutMs: options.timeoutMs, queueTimeoutMs: options.queueTimeoutMs }, finalizer);
 }
 
 function validate(options: LoadOptions, mode: string): void {
@@ -102,6 +106,7 @@ function validate(options: LoadOptions, mode: string): void {
     );
   }
   positive('timeoutMs', options.timeoutMs);
+  positive('queueTimeoutMs', options.queueTimeoutMs);
   positive('memoryLimitMb', options.memoryLimitMb);
   positive('maxResultMb', options.maxResultMb);
   positive('idleTimeoutMs', options.idleTimeoutMs);

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OffloadBadArgumentError, OffloadLoadError, describe } from './errors.js';
+import { instrumentMemoryGrow, startFunctionExport } from './grow-probe.js';
 import { WASM_PAGE, limitMemory, readMemoryLimits } from './wasm-limits.js';
 
 export type PackageLocation = string | URL;
@@ -23,6 +24,10 @@ export interface CompiledPackage extends ResolvedPackage {
   /** The most the instance's memory can grow to, in bytes (the wasm32 ceiling when uncapped). */
   memoryMaxBytes: number;
   memoryLimited: boolean;
+  /** Whether failed `memory.grow`s are recorded, so running out of memory is known, not guessed. */
+  growProbe: boolean;
+  /** The `#[wasm_bindgen(start)]` function, which the glue also exports but callers must not call. */
+  startExport: string | undefined;
 }
 
 const WASM32_MAX_BYTES = 65536 * WASM_PAGE;
@@ -98,6 +103,9 @@ export function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number | und
 async function compile(pkg: ResolvedPackage, maxPages: number | undefined): Promise<CompiledPackage> {
   let bytes: Uint8Array<ArrayBuffer> = new Uint8Array(await readFile(pkg.wasmPath));
   if (maxPages !== undefined) bytes = limitMemory(bytes, maxPages) as Uint8Array<ArrayBuffer>;
+  const startExport = startFunctionExport(bytes);
+  const probe = instrumentMemoryGrow(bytes);
+  bytes = probe.bytes as Uint8Array<ArrayBuffer>;
   const limits = readMemoryLimits(bytes);
   let module: WebAssembly.Module;
   try {
@@ -110,5 +118,7 @@ async function compile(pkg: ResolvedPackage, maxPages: number | undefined): Prom
     module,
     memoryMaxBytes: limits?.max !== undefined ? limits.max * WASM_PAGE : WASM32_MAX_BYTES,
     memoryLimited: maxPages !== undefined,
+    growProbe: probe.instrumented,
+    startExport,
   };
 }

@@ -8,13 +8,14 @@
 
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   OffloadClosedError,
   OffloadCallError,
   OffloadInstanceLostError,
   OffloadLoadError,
   OffloadQueueFullError,
+  OffloadQueueTimeoutError,
   OffloadBadArgumentError,
   OffloadTimeoutError,
   OffloadWorkerCrashedError,
@@ -23,9 +24,10 @@ import type { CallTask, Executor } from './executor.js';
 import { ObjectRef } from './executor.js';
 import { faultToError } from './faults.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
-import type { CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
-import { OBJECT_KEY, REF_KEY, isWireObject } from './protocol.js';
+import type { CallbackReply, CallbackRequest, CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
+import { CALLBACK_KEY, OBJECT_KEY, REF_KEY, isWireObject } from './protocol.js';
 import { Queue } from './queue.js';
+import { workerExecArgv } from './worker-argv.js';
 
 export interface PoolOptions {
   minThreads: number;
@@ -42,8 +44,9 @@ export function defaultThreads(): { min: number; max: number } {
 const fromSource = import.meta.url.endsWith('.ts');
 const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
 
-function startThread(workerData: InstanceConfig): Worker {
-  if (!fromSource) return new Worker(workerUrl, { workerData });
+function startThread(workerData: InstanceConfig, transferList: MessagePort[]): Worker {
+  const options = { workerData, transferList, execArgv: workerExecArgv(process.execArgv) };
+  if (!fromSource) return new Worker(workerUrl, options);
   // Running from source under tsx (tests, benchmarks). Workers inherit --import tsx through
   // execArgv, but on Node 20 the loader hooks it registers do not reach the worker's entry
   // module, so the worker registers tsx itself before importing the .ts entry.
@@ -51,7 +54,7 @@ function startThread(workerData: InstanceConfig): Worker {
   const bootstrap =
     `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); })` +
     '.catch((error) => { setImmediate(() => { throw error; }); });';
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 interface PendingCall {
@@ -62,7 +65,13 @@ interface PendingCall {
   reject: (error: unknown) => void;
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Ends the wait for a thread (queueTimeoutMs); cleared when the call starts or is handed ahead. */
+  queueTimer: NodeJS.Timeout | undefined;
+  /** Sent to a thread: no longer waiting in a queue. */
+  posted: boolean;
   pinnedTo: PoolWorker | undefined;
+  /** JS function arguments, called back from the worker by index. */
+  callbacks: ((...args: unknown[]) => unknown)[];
 }
 
 type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
@@ -80,7 +89,13 @@ class PoolWorker {
   readonly bornAt = performance.now();
   diedAt: number | undefined;
   instanceMs = 0;
-  constructor(readonly thread: Worker, readonly wake: Int32Array) {}
+  constructor(
+    readonly thread: Worker,
+    readonly wake: Int32Array,
+    /** Where the answers to a blocked guest's callbacks go, and the flag that wakes it. */
+    readonly callbackPort: MessagePort,
+    readonly callbackSignal: Int32Array,
+  ) {}
 
   post(message: unknown, transfer: ArrayBuffer[] = []): void {
     this.thread.postMessage(message, transfer);
@@ -105,6 +120,11 @@ export class Pool implements Executor {
   #retiredBusyMs = 0;
   #retiredAliveMs = 0;
   #firstReady: Promise<void>;
+  /**
+   * The one thread where class instances live. Every object is created there, so any two
+   * handles can meet in one call; the cost is that object work runs one call at a time.
+   */
+  #home: PoolWorker | undefined;
   #pinnedQueued = 0;
   #handedAhead = 0;
   #lastInitFailure: OffloadCallError | undefined;
@@ -132,8 +152,9 @@ export class Pool implements Executor {
     if (this.#closed) return Promise.reject(new OffloadClosedError(task.label));
     let pinnedTo: PoolWorker | undefined;
     let args: unknown[];
+    let callbacks: PendingCall['callbacks'];
     try {
-      ({ pinnedTo, args } = this.#bind(task));
+      ({ pinnedTo, args, callbacks } = this.#bind(task));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -157,7 +178,10 @@ export class Pool implements Executor {
         reject,
         settled: false,
         timer: undefined,
+        queueTimer: undefined,
+        posted: false,
         pinnedTo,
+        callbacks,
       };
       if (pinnedTo) {
         pinnedTo.pinned.push(call);
@@ -166,11 +190,40 @@ export class Pool implements Executor {
         this.#queue.push(call);
       }
       this.#dispatch();
+      if (!call.settled && !call.posted && call.task.queueTimeoutMs !== undefined) {
+        const queueTimeoutMs = call.task.queueTimeoutMs;
+        call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
+      }
     });
   }
 
-  /** Replaces ObjectRefs by wire refs and finds the one thread they all live on. */
-  #bind(task: CallTask): { pinnedTo: PoolWorker | undefined; args: unknown[] } {
+  /** A call waited longer than queueTimeoutMs for a thread: it leaves the queue unrun. */
+  #abandon(call: PendingCall, queueTimeoutMs: number): void {
+    call.queueTimer = undefined;
+    if (call.settled) return;
+    const removed = call.pinnedTo ? call.pinnedTo.pinned.remove(call) : this.#queue.remove(call);
+    if (!removed) return;
+    if (call.pinnedTo) this.#pinnedQueued--;
+    this.#settle(call, new OffloadQueueTimeoutError(call.task.label, queueTimeoutMs));
+    this.#maybeDrained();
+  }
+
+  /** The thread objects live on, chosen (or started) when there is none. */
+  #homeWorker(): PoolWorker {
+    if (this.#home && this.#home.state !== 'dead') return this.#home;
+    let choice: PoolWorker | undefined;
+    for (const worker of this.#workers) {
+      if (!choice || (worker.state === 'idle' && choice.state !== 'idle')) choice = worker;
+    }
+    this.#home = choice ?? this.#spawn();
+    return this.#home;
+  }
+
+  /**
+   * Replaces ObjectRefs by wire refs and JS functions by callback markers, and finds the one
+   * thread the call must run on: where its objects live, or where new objects are made.
+   */
+  #bind(task: CallTask): { pinnedTo: PoolWorker | undefined; args: unknown[]; callbacks: PendingCall['callbacks'] } {
     let owner: PoolWorker | undefined;
     const claim = (ref: ObjectRef): void => {
       const worker = ref.owner as PoolWorker;
@@ -186,12 +239,18 @@ export class Pool implements Executor {
       owner = worker;
     };
     if (task.target) claim(task.target);
+    const callbacks: PendingCall['callbacks'] = [];
     const args = task.args.map((arg) => {
+      if (typeof arg === 'function') {
+        callbacks.push(arg as (...args: unknown[]) => unknown);
+        return { [CALLBACK_KEY]: callbacks.length - 1 };
+      }
       if (!(arg instanceof ObjectRef)) return arg;
       claim(arg);
       return { [REF_KEY]: arg.objectId };
     });
-    return { pinnedTo: owner, args };
+    if (!owner && task.makesObjects) owner = this.#homeWorker();
+    return { pinnedTo: owner, args, callbacks };
   }
 
   /** Calls accepted but not started: queued, pinned, or handed ahead to a busy thread. */
@@ -244,6 +303,8 @@ export class Pool implements Executor {
   }
 
   #handAhead(worker: PoolWorker, call: PendingCall): void {
+    // Its wait is bounded now by the running call's own timeout; it cannot be taken back.
+    clearTimeout(call.queueTimer);
     worker.next = call;
     this.#handedAhead++;
     this.#post(worker, call);
@@ -251,6 +312,7 @@ export class Pool implements Executor {
 
   /** `call` is now the one running on `worker`: its queue wait ends and its timeout starts. */
   #begin(worker: PoolWorker, call: PendingCall): void {
+    clearTimeout(call.queueTimer);
     worker.current = call;
     this.#metrics.started(call.task.label, performance.now() - call.enqueuedAt);
     if (call.task.timeoutMs !== undefined) {
@@ -264,6 +326,7 @@ export class Pool implements Executor {
   }
 
   #post(worker: PoolWorker, call: PendingCall): void {
+    call.posted = true;
     try {
       worker.post(call.request, call.task.transfer);
     } catch (error) {
@@ -287,8 +350,10 @@ export class Pool implements Executor {
 
   #spawn(onFirstReady?: (error?: unknown) => void): PoolWorker {
     const wake = new SharedArrayBuffer(4);
-    const thread = startThread({ ...this.#config, wake });
-    const worker = new PoolWorker(thread, new Int32Array(wake));
+    const callbackSignal = new SharedArrayBuffer(4);
+    const replies = new MessageChannel();
+    const thread = startThread({ ...this.#config, wake, callbackPort: replies.port2, callbackSignal }, [replies.port2]);
+    const worker = new PoolWorker(thread, new Int32Array(wake), replies.port1, new Int32Array(callbackSignal));
     this.#workers.add(worker);
     this.#started++;
     thread.on('message', (message: WorkerMessage) => this.#onMessage(worker, message, onFirstReady));
@@ -318,11 +383,25 @@ export class Pool implements Executor {
         this.#retire(worker, 'could not start');
         return;
       }
+      case 'callback':
+        this.#runCallback(worker, message);
+        return;
       case 'result': {
         const call = worker.current;
         if (!call || call.request.id !== message.id) return;
         clearTimeout(call.timer);
         worker.current = undefined;
+        if (message.ok && message.writeBack) {
+          // The guest wrote into `&mut [T]` arguments: the caller's own arrays get its writes.
+          for (const [index, written] of message.writeBack) {
+            const original = call.task.args[index];
+            if (ArrayBuffer.isView(original) && original.byteLength === written.byteLength) {
+              new Uint8Array(original.buffer, original.byteOffset, original.byteLength).set(
+                new Uint8Array(written.buffer, written.byteOffset, written.byteLength),
+              );
+            }
+          }
+        }
         if (message.ok) {
           this.#settle(call, undefined, this.#decode(worker, message.value), message.runMs);
         } else {
@@ -343,6 +422,32 @@ export class Pool implements Executor {
         this.#dispatch();
       }
     }
+  }
+
+  /** Runs a JS function argument for a guest blocked in a call, and wakes it with the answer. */
+  #runCallback(worker: PoolWorker, request: CallbackRequest): void {
+    const call = worker.current;
+    const fn = call && call.request.id === request.id ? call.callbacks[request.callback] : undefined;
+    let reply: CallbackReply;
+    if (!fn) {
+      reply = { ok: false, message: 'the callback was called after the call that passed it had finished; callbacks are only valid during their call' };
+    } else {
+      try {
+        const value = fn(...request.args);
+        reply = (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+          ? { ok: false, message: 'the callback returned a Promise; in pool mode a guest waits for callbacks synchronously, so return a value' }
+          : { ok: true, value };
+      } catch (error) {
+        reply = { ok: false, message: `the callback threw: ${(error as Error)?.message ?? String(error)}` };
+      }
+    }
+    try {
+      worker.callbackPort.postMessage(reply);
+    } catch (error) {
+      worker.callbackPort.postMessage({ ok: false, message: `the callback's result cannot be sent to the worker (${(error as Error).message})` } satisfies CallbackReply);
+    }
+    Atomics.store(worker.callbackSignal, 0, 1);
+    Atomics.notify(worker.callbackSignal, 0);
   }
 
   #decode(worker: PoolWorker, value: unknown): unknown {
@@ -388,6 +493,7 @@ export class Pool implements Executor {
     if (worker.next) {
       // Handed ahead but never started (a trapped thread ignores what follows): it goes back
       // to the front of the queue for another thread.
+      worker.next.posted = false;
       this.#queue.unshift(worker.next);
       worker.next = undefined;
       this.#handedAhead--;
@@ -397,6 +503,7 @@ export class Pool implements Executor {
       this.#settle(call, new OffloadInstanceLostError(call.task.label, why));
     }
     worker.objects.clear();
+    worker.callbackPort.close();
     void worker.thread.terminate();
     queueMicrotask(() => {
       // Keep the minimum warm so the next caller does not pay for a thread start; and even
@@ -429,6 +536,7 @@ export class Pool implements Executor {
     if (call.settled) return;
     call.settled = true;
     clearTimeout(call.timer);
+    clearTimeout(call.queueTimer);
     this.#metrics.finished(call.task.label, runMs, error instanceof OffloadCallError ? error.code : error ? 'ERR_OFFLOAD_TRAP' : undefined);
     if (error) call.reject(error);
     else call.resolve(value);

@@ -1,11 +1,13 @@
 // The messages between the pool (main thread) and a worker, and the markers that stand in for
 // objects that cannot cross threads. Both sides import only types and constants from here.
 
-export type CallOp = 'call' | 'static' | 'construct' | 'method' | 'free';
+import type { MessagePort } from 'node:worker_threads';
+
+export type CallOp = 'call' | 'static' | 'construct' | 'method' | 'free' | 'get' | 'set';
 
 export interface CallSpec {
   op: CallOp;
-  /** Function or method name; for 'construct' and 'free' the class name. */
+  /** Function, method or property name; for 'construct' and 'free' the class name. */
   name: string;
   className?: string;
   objectId?: number;
@@ -32,6 +34,11 @@ export interface InstanceConfig {
   maxResultBytes: number;
   /** Pool only: a counter the pool bumps after each post, so an idle worker can sleep in Atomics.wait. */
   wake?: SharedArrayBuffer;
+  /** Pool only: where a worker blocked in a callback reads the reply, and the flag that wakes it. */
+  callbackPort?: MessagePort;
+  callbackSignal?: SharedArrayBuffer;
+  /** Exports that are not the crate's API (the `#[wasm_bindgen(start)]` function). */
+  hidden: string[];
 }
 
 /** A failure described in plain data, turned back into an error class on the calling side. */
@@ -44,16 +51,38 @@ export type Fault =
   | { kind: 'instance_lost'; why: string };
 
 export type CallResponse =
-  | { type: 'result'; id: number; ok: true; value: unknown; runMs: number }
+  | {
+      type: 'result';
+      id: number;
+      ok: true;
+      value: unknown;
+      runMs: number;
+      /** `&mut [T]` arguments as the guest left them, by argument index, for the caller's arrays. */
+      writeBack?: [number, ArrayBufferView][];
+    }
   | { type: 'result'; id: number; ok: false; fault: Fault; trapped: boolean; runMs: number };
+
+/** A guest called a JS function passed as an argument; it runs on the calling thread. */
+export interface CallbackRequest {
+  type: 'callback';
+  id: number;
+  callback: number;
+  args: unknown[];
+}
+
+/** The answer to a CallbackRequest, on the worker's callback port. */
+export type CallbackReply = { ok: true; value: unknown } | { ok: false; message: string };
 
 export type WorkerMessage =
   | CallResponse
+  | CallbackRequest
   | { type: 'ready'; instanceMs: number }
   | { type: 'init-failed'; fault: Fault };
 
 /** Stands for an object that lives inside an instance, in arguments (main -> worker). */
 export const REF_KEY = '__offload_ref__';
+/** Stands for a JS function argument, by its index in the call's callbacks (main -> worker). */
+export const CALLBACK_KEY = '__offload_callback__';
 /** Stands for an object a call returned (worker -> main). */
 export const OBJECT_KEY = '__offload_object__';
 
@@ -67,6 +96,9 @@ export interface WireObject {
 
 export function isWireObject(value: unknown): value is WireObject {
   return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[OBJECT_KEY] === 'number';
+}
+export function isWireCallback(value: unknown): value is { [CALLBACK_KEY]: number } {
+  return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[CALLBACK_KEY] === 'number';
 }
 export function isWireRef(value: unknown): value is WireRef {
   return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[REF_KEY] === 'number';

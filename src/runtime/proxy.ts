@@ -4,7 +4,8 @@
 
 import type { CallTask, Executor } from './executor.js';
 import { ObjectRef } from './executor.js';
-import type { GlueShape } from './guest.js';
+import { OffloadBadArgumentError } from './errors.js';
+import type { GlueShape } from './glue-shape.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type { CallOp } from './protocol.js';
 import { isMarkedForTransfer, scan } from './transfer.js';
@@ -26,12 +27,31 @@ export type RemoteResult<R> = R extends GlueObject
       : R
     : R;
 
-export type Promisified<F> = F extends (...args: infer A) => infer R ? (...args: RemoteArgs<A>) => Promise<RemoteResult<R>> : never;
+/** `f(...): R` becomes `f(...): Promise<R>`; an async export's `Promise<R>` stays `Promise<R>`. */
+export type Promisified<F> = F extends (...args: infer A) => infer R ? (...args: RemoteArgs<A>) => Promise<RemoteResult<Awaited<R>>> : never;
 
-/** A handle to an object that lives in one instance; its methods run there. */
+/** wasm-bindgen's own members are never part of a handle. */
+type Internal<K> = K extends 'free' | symbol | `__${string}` ? true : false;
+type MethodKeys<T> = { [K in keyof T]: Internal<K> extends true ? never : T[K] extends AnyFunction ? K : never }[keyof T];
+type PropertyKeys<T> = { [K in keyof T]: Internal<K> extends true ? never : T[K] extends AnyFunction ? never : K }[keyof T];
+type IfEquals<X, Y, A, B> = (<V>() => V extends X ? 1 : 2) extends <V>() => V extends Y ? 1 : 2 ? A : B;
+/** Properties the glue can set: `pub` fields and `#[wasm_bindgen(setter)]`s (not `readonly` in the .d.ts). */
+export type SettableKeys<T> = {
+  [K in PropertyKeys<T>]-?: IfEquals<{ [Q in K]: T[K] }, { -readonly [Q in K]: T[K] }, K, never>;
+}[PropertyKeys<T>];
+
+/**
+ * A handle to an object that lives in one instance; its methods run there. Getters and `pub`
+ * fields read as Promises (`await counter.count`): the object is on another thread, and a
+ * synchronous read would block the caller's event loop until that thread is free.
+ */
 export type Remote<T> = {
-  readonly [K in keyof T as K extends 'free' ? never : K extends symbol ? never : T[K] extends AnyFunction ? K : never]: Promisified<T[K]>;
+  readonly [K in MethodKeys<T>]: Promisified<T[K]>;
 } & {
+  readonly [K in PropertyKeys<T>]: Promise<RemoteResult<T[K]>>;
+} & {
+  /** Sets a `pub` field or a `#[wasm_bindgen(setter)]` property in the object's instance. */
+  $set<K extends SettableKeys<T>>(property: K, value: RemoteArgs<[T[K]]>[0]): Promise<void>;
   /** Frees the Rust object now; later calls on this handle fail with ERR_OFFLOAD_BAD_ARGUMENT. */
   free(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -43,12 +63,14 @@ export type RemoteClass<C> = {
     ? (...args: RemoteArgs<A>) => Promise<Remote<I>>
     : never;
 } & {
-  readonly [K in keyof C as K extends 'prototype' ? never : C[K] extends AnyFunction ? K : never]: Promisified<C[K]>;
+  readonly [K in keyof C as K extends 'prototype' | `__${string}` ? never : C[K] extends AnyFunction ? K : never]: Promisified<C[K]>;
 };
 
 export interface CallOptions {
   /** Overrides the package's timeoutMs for these calls. */
   timeoutMs?: number;
+  /** Overrides the package's queueTimeoutMs for these calls. */
+  queueTimeoutMs?: number;
 }
 
 export interface OffloadControls<M> {
@@ -62,12 +84,18 @@ export interface OffloadControls<M> {
 }
 
 type ExportKeys<M> = {
-  [K in keyof M]: K extends 'default' | 'initSync' ? never : M[K] extends AnyClass ? K : M[K] extends AnyFunction ? K : never;
+  [K in keyof M]: K extends 'default' | 'initSync' | `__${string}` ? never : M[K] extends AnyClass ? K : M[K] extends AnyFunction ? K : never;
+}[keyof M];
+/** C-style enums: the glue's frozen objects of names and values. */
+type EnumKeys<M> = {
+  [K in keyof M]: K extends `__${string}` ? never : M[K] extends AnyFunction ? never : M[K] extends Readonly<Record<string, number | string>> ? K : never;
 }[keyof M];
 
 /** A loaded package: every exported function returns a Promise of what it returned. */
 export type Offloaded<M> = {
   readonly [K in ExportKeys<M>]: M[K] extends AnyClass ? RemoteClass<M[K]> : Promisified<M[K]>;
+} & {
+  readonly [K in EnumKeys<M>]: M[K];
 } & OffloadControls<M>;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -75,6 +103,7 @@ interface ProxyContext {
   executor: Executor;
   shape: GlueShape;
   timeoutMs: number | undefined;
+  queueTimeoutMs: number | undefined;
 }
 
 const handles = new WeakMap<object, ObjectRef>();
@@ -90,6 +119,7 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
       args: encoded,
       transfer: collectTransfers(encoded),
       timeoutMs: context.timeoutMs,
+      queueTimeoutMs: context.queueTimeoutMs,
       ...extra,
     };
     return wrapResult(await executor.run(task));
@@ -102,15 +132,32 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
   };
 
   const makeRemote = (ref: ObjectRef): object => {
-    const methods = shape.classes[ref.className]?.methods ?? [];
+    const info = shape.classes[ref.className];
+    const on = { target: ref, className: ref.className };
     const remote: Record<string | symbol, unknown> = {};
-    for (const method of methods) {
+    for (const [method, methodShape] of Object.entries(info?.methods ?? {})) {
       const label = `${ref.className}.${method}`;
-      remote[method] = (...args: unknown[]) => send('method', method, label, args, { target: ref, className: ref.className });
+      remote[method] = (...args: unknown[]) => send('method', method, label, args, { ...on, makesObjects: methodShape.returnsObject });
     }
+    for (const property of info?.getters ?? []) {
+      // A fresh read each time: the value lives in the instance and methods may change it.
+      Object.defineProperty(remote, property, {
+        enumerable: true,
+        get: () => send('get', property, `${ref.className}.${property}`, [], on),
+      });
+    }
+    const settable = new Set(info?.setters ?? []);
+    remote.$set = async (property: string, value: unknown): Promise<void> => {
+      if (!settable.has(property)) {
+        throw new OffloadBadArgumentError(`${ref.className}.${property} cannot be set: it is not a pub field or a #[wasm_bindgen(setter)].`, {
+          function: `${ref.className}.${property}`,
+        });
+      }
+      await send('set', property, `${ref.className}.${property}`, [value], on);
+    };
     const free = async (): Promise<void> => {
       if (ref.freed) return;
-      await send('free', ref.className, `${ref.className}.free`, [], { target: ref, className: ref.className });
+      await send('free', ref.className, `${ref.className}.free`, [], on);
       ref.freed = true;
       finalizer.unregister(ref);
     };
@@ -124,21 +171,32 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
   };
 
   const api: Record<string, unknown> = {};
-  for (const name of shape.functions) {
-    api[name] = (...args: unknown[]) => send('call', name, name, args);
+  for (const [name, fnShape] of Object.entries(shape.functions)) {
+    api[name] = (...args: unknown[]) => send('call', name, name, args, { makesObjects: fnShape.returnsObject });
   }
   for (const [className, info] of Object.entries(shape.classes)) {
     const remoteClass: Record<string, unknown> = {
-      create: (...args: unknown[]) => send('construct', className, `new ${className}`, args, { className }),
+      create: (...args: unknown[]) => send('construct', className, `new ${className}`, args, { className, makesObjects: true }),
     };
-    for (const name of info.statics) {
-      remoteClass[name] = (...args: unknown[]) => send('static', name, `${className}.${name}`, args, { className });
+    for (const [name, staticShape] of Object.entries(info.statics)) {
+      remoteClass[name] = (...args: unknown[]) =>
+        send('static', name, `${className}.${name}`, args, { className, makesObjects: staticShape.returnsObject });
     }
     api[className] = Object.freeze(remoteClass);
   }
+  // Enums are plain values, the same on every thread: the glue's own frozen object.
+  for (const [name, values] of Object.entries(shape.enums)) api[name] = values;
   api.$close = () => executor.close();
   api.$metrics = () => executor.metrics();
-  api.$with = (options: CallOptions) => buildProxy<M>({ ...context, timeoutMs: options.timeoutMs ?? context.timeoutMs }, finalizer);
+  api.$with = (options: CallOptions) =>
+    buildProxy<M>(
+      {
+        ...context,
+        timeoutMs: options.timeoutMs ?? context.timeoutMs,
+        queueTimeoutMs: options.queueTimeoutMs ?? context.queueTimeoutMs,
+      },
+      finalizer,
+    );
   api.$mode = executor.metrics().mode;
   return Object.freeze(api) as Offloaded<M>;
 }

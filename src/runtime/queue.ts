@@ -18,6 +18,14 @@ export class Queue<T> {
     else this.#items.unshift(item);
   }
 
+  /** Takes `item` out wherever it stands (a call that gave up waiting); false if absent. */
+  remove(item: T): boolean {
+    const index = this.#items.indexOf(item, this.#head);
+    if (index < 0) return false;
+    this.#items.splice(index, 1);
+    return true;
+  }
+
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head];

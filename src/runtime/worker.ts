@@ -4,8 +4,9 @@
 // a fresh one, because a trapped instance (and the glue module holding it) cannot be reset.
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { GuestInstance, InitFault } from './guest.js';
-import type { InstanceConfig, WorkerMessage, WorkerRequest } from './protocol.js';
+import { classifyThrown } from './classify-trap.js';
+import { GuestInstance, InitFault, type CallbackBridge, type CallOutcome } from './guest.js';
+import type { CallbackReply, CallbackRequest, InstanceConfig, WorkerMessage, WorkerRequest } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('offload worker entry must run in a worker thread');
@@ -35,36 +36,98 @@ function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   }
 }
 
+/**
+ * A JS function passed by the caller lives on the calling thread. The guest calls it
+ * synchronously, so this thread posts the arguments and sleeps on a futex until the calling
+ * thread has run it and left the reply on a port of its own.
+ */
+function callbackBridge(): CallbackBridge | undefined {
+  const replies = config.callbackPort;
+  if (!replies || !config.callbackSignal) return undefined;
+  const signal = new Int32Array(config.callbackSignal);
+  return {
+    invoke(callId, callback, args) {
+      Atomics.store(signal, 0, 0);
+      try {
+        port!.postMessage({ type: 'callback', id: callId, callback, args } satisfies CallbackRequest);
+      } catch (error) {
+        throw new TypeError(
+          `a callback's arguments cannot be sent to the calling thread (${(error as Error).message}). ` +
+            'In pool mode callbacks take plain data: numbers, strings, arrays, objects, typed arrays.',
+        );
+      }
+      Atomics.wait(signal, 0, 0);
+      const reply = receiveMessageOnPort(replies)?.message as CallbackReply | undefined;
+      if (!reply) throw new Error('the calling thread sent no reply to a callback');
+      if (!reply.ok) throw new Error(reply.message);
+      return reply.value;
+    },
+  };
+}
+
 function serve(instance: GuestInstance): void {
   let trapped = false;
-  const handle = (message: WorkerRequest): void => {
-    if (trapped) return;
-    if (message.type === 'release') {
-      instance.release(message.objectIds);
-      return;
-    }
-    const outcome = instance.call(message.id, message);
+  /** The outcome of an async call still waiting on its Promise, reported once. */
+  let pending: { id: number; reported: boolean } | undefined;
+  const callbacks = callbackBridge();
+
+  const report = (outcome: CallOutcome): void => {
+    if (pending?.reported) return;
+    if (pending) pending.reported = true;
     if (outcome.trapped) trapped = true;
     send(outcome.response, outcome.transfer);
   };
-  send({ type: 'ready', instanceMs: instance.instanceMs });
-  if (!config.wake) {
-    port!.on('message', handle);
-    return;
-  }
-  // This thread only ever runs guest calls, so it can sleep on a futex instead of going
-  // through its event loop: waking from Atomics.wait is cheaper than a libuv wake-up.
-  // Terminating the thread interrupts the wait.
-  const counter = new Int32Array(config.wake);
-  for (;;) {
-    const seen = Atomics.load(counter, 0);
-    let next = receiveMessageOnPort(port!);
-    while (next) {
-      handle(next.message as WorkerRequest);
-      next = receiveMessageOnPort(port!);
+
+  // A trap inside an async export's continuation runs in a microtask and never reaches the
+  // call's Promise; it surfaces here instead, and belongs to the call that is waiting.
+  const onStray = (error: unknown): void => {
+    if (!pending || pending.reported) throw error;
+    const fault = classifyThrown(error, [], { duringStart: false, usedBytes: instance.memory?.buffer.byteLength ?? 0, limitBytes: undefined, growFailures: undefined });
+    report({ response: { type: 'result', id: pending.id, ok: false, fault, trapped: true, runMs: 0 }, transfer: [], trapped: true });
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
+
+  /** Runs one request; true when it became async and the loop must yield to the event loop. */
+  const handle = (message: WorkerRequest): Promise<void> | undefined => {
+    if (trapped) return undefined;
+    if (message.type === 'release') {
+      instance.release(message.objectIds);
+      return undefined;
     }
-    Atomics.wait(counter, 0, seen);
-  }
+    const outcome = instance.call(message.id, message, { ...(callbacks ? { callbacks } : {}), reportNow: report });
+    if (!(outcome instanceof Promise)) {
+      report(outcome);
+      return undefined;
+    }
+    pending = { id: message.id, reported: false };
+    return outcome.then(report).finally(() => {
+      pending = undefined;
+    });
+  };
+
+  send({ type: 'ready', instanceMs: instance.instanceMs });
+  // This thread only ever runs guest calls, so it can sleep on a futex instead of going
+  // through its event loop: waking from Atomics.wait is cheaper than a libuv wake-up. An
+  // async call leaves the loop so the event loop can turn, and re-enters it when done.
+  // Terminating the thread interrupts the wait.
+  const counter = new Int32Array(config.wake!);
+  const loop = (): void => {
+    for (;;) {
+      const seen = Atomics.load(counter, 0);
+      let next = receiveMessageOnPort(port!);
+      while (next) {
+        const waiting = handle(next.message as WorkerRequest);
+        if (waiting) {
+          void waiting.then(() => setImmediate(loop));
+          return;
+        }
+        next = receiveMessageOnPort(port!);
+      }
+      Atomics.wait(counter, 0, seen);
+    }
+  };
+  loop();
 }
 
 GuestInstance.create(config, 0).then(serve, (error: unknown) => {

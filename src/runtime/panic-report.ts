@@ -1,0 +1,52 @@
+// Rust panic messages reach JavaScript only through console_error_panic_hook, which writes
+// them with console.error right before the trap. This taps console.error once per thread and
+// lets a running call claim the panic lines written while it runs; every other line (and a
+// panic line nobody claims) goes to the real console.error unchanged.
+
+export interface Panic {
+  message: string;
+  location: string | undefined;
+}
+
+type Listener = (line: string) => boolean;
+
+const listeners = new Set<Listener>();
+let original: typeof console.error | undefined;
+
+function install(): void {
+  if (original) return;
+  original = console.error;
+  const passOn = original;
+  // Looked up at call time by the glue, so replacing the property is enough.
+  console.error = (...parts: unknown[]): void => {
+    const line = parts.map(String).join(' ');
+    let claimed = false;
+    for (const listener of listeners) claimed = listener(line) || claimed;
+    if (!claimed) passOn(...parts);
+  };
+}
+
+/**
+ * Collects the panic reports written until the returned `stop()` is called. `onPanic` runs at
+ * once, inside the guest's call, which matters for an async call: its instance may never
+ * return control after a panic, so the report has to leave from within console.error.
+ */
+export function collectPanics(onPanic?: (panic: Panic) => void): { panics: Panic[]; stop(): void } {
+  install();
+  const panics: Panic[] = [];
+  const listener: Listener = (line) => {
+    const panic = parsePanic(line);
+    if (!panic) return false;
+    panics.push(panic);
+    onPanic?.(panic);
+    return true;
+  };
+  listeners.add(listener);
+  return { panics, stop: () => listeners.delete(listener) };
+}
+
+export function parsePanic(line: string): Panic | undefined {
+  const match = /^panicked at ([^\n]*?):\n([\s\S]*?)(?:\n\nStack:[\s\S]*)?$/.exec(line);
+  if (!match) return undefined;
+  return { location: match[1] || undefined, message: (match[2] ?? '').trim() };
+}
