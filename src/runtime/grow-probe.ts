@@ -54,6 +54,8 @@ class UnsupportedModule extends Error {}
 
 // ---- reading ----------------------------------------------------------------------------
 
+const utf8Decoder = new TextDecoder();
+
 class Reader {
   pos: number;
   constructor(readonly bytes: Uint8Array, start: number, readonly end: number) {
@@ -73,7 +75,7 @@ class Reader {
       value += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return value;
       shift += 7;
-      if (shift > 35) throw new UnsupportedModule(`over-long LEB128 at byte ${this.pos}`);
+      if (shift >= 35) throw new UnsupportedModule(`over-long LEB128 at byte ${this.pos}`);
     }
   }
 
@@ -94,7 +96,7 @@ class Reader {
     const length = this.u32();
     const start = this.pos;
     this.skip(length);
-    return new TextDecoder().decode(this.bytes.subarray(start, this.pos));
+    return utf8Decoder.decode(this.bytes.subarray(start, this.pos));
   }
 
   get atEnd(): boolean {
