@@ -4,9 +4,12 @@
  * guest can tell: `shutdown(STDOUT_FILENO)` succeeds on a socket where it must fail with
  * ENOTSOCK. (A regular file will not do for stdin either: WasmEdge polls it with epoll, which
  * refuses regular files.)
+ *
+ * Node cannot make a pipe, so the FIFOs come from `mkfifo`, a process spawn that costs a few
+ * milliseconds; each set is therefore kept and reused by one run at a time.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +18,7 @@ import { promisify } from 'node:util';
 export interface ChildStdio {
   /** Descriptors for spawn's `stdio` option; release() closes the parent's copies. */
   fds: [number, number, number];
-  /** Write the guest's stdin here, then end it. */
+  /** The guest's stdin is written here and ended. */
   stdin: Socket;
   stdout: Socket;
   stderr: Socket;
@@ -23,49 +26,79 @@ export interface ChildStdio {
   release(): void;
   /** Resolves when both output pipes have reached end-of-file. */
   drained: Promise<void>;
+  /**
+   * Give the FIFOs back for another run. Only once nothing can hold them open any more: the
+   * child has exited and `drained` has resolved. Skipping it is safe, only slower.
+   */
+  recycle(): void;
 }
 
 const mkfifo = promisify(execFile);
+const STREAMS = ['stdin', 'stdout', 'stderr'] as const;
 
-export async function childStdio(stdin: Uint8Array): Promise<ChildStdio> {
-  const dir = mkdtempSync(join(tmpdir(), 'offload-stdio-'));
+/** Folders of three idle FIFOs, private to this process (mode 0700 and 0600). */
+const idle: string[] = [];
+let home: string | undefined;
+let made = 0;
+
+async function takeFifos(): Promise<string> {
+  const reused = idle.pop();
+  if (reused) return reused;
+  if (!home) {
+    const dir = mkdtempSync(join(tmpdir(), 'offload-stdio-'));
+    home = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const dir = join(home, String(made++));
+  mkdirSync(dir, { mode: 0o700 });
+  await mkfifo('mkfifo', ['-m', '600', ...STREAMS.map((name) => join(dir, name))]);
+  return dir;
+}
+
+export async function childStdio(input: Uint8Array): Promise<ChildStdio> {
+  const dir = await takeFifos();
+  const path = (name: (typeof STREAMS)[number]) => join(dir, name);
   const childEnds: number[] = [];
+  const sockets: Socket[] = [];
   try {
-    await mkfifo('mkfifo', ['-m', '600', join(dir, 'stdin'), join(dir, 'stdout'), join(dir, 'stderr')]);
     // Each open() is its own file description with its own flags, so the child's ends stay
     // blocking while the parent's are non-blocking. A FIFO opens for writing only once it
-    // has a reader, hence the short-lived placeholder reader.
-    const placeholder = openSync(join(dir, 'stdin'), constants.O_RDONLY | constants.O_NONBLOCK);
-    const stdinWriteFd = openSync(join(dir, 'stdin'), constants.O_WRONLY | constants.O_NONBLOCK);
-    childEnds.push(openSync(join(dir, 'stdin'), constants.O_RDONLY));
+    // has a reader, hence the read end first (and, for stdin, a short-lived placeholder).
+    const placeholder = openSync(path('stdin'), constants.O_RDONLY | constants.O_NONBLOCK);
+    const stdinWriteFd = openSync(path('stdin'), constants.O_WRONLY | constants.O_NONBLOCK);
+    childEnds.push(openSync(path('stdin'), constants.O_RDONLY));
     closeSync(placeholder);
-    const stdinStream = new Socket({ fd: stdinWriteFd, readable: false, writable: true });
+    const stdin = new Socket({ fd: stdinWriteFd, readable: false, writable: true });
+    sockets.push(stdin);
+    for (const name of ['stdout', 'stderr'] as const) {
+      const readFd = openSync(path(name), constants.O_RDONLY | constants.O_NONBLOCK);
+      childEnds.push(openSync(path(name), constants.O_WRONLY));
+      sockets.push(new Socket({ fd: readFd, readable: true, writable: false }));
+    }
+    const [, stdout, stderr] = sockets as [Socket, Socket, Socket];
+    const closed = (s: Socket) => new Promise<void>((resolve) => s.once('close', () => resolve()));
+    const stdinClosed = closed(stdin);
     // A program that exits without reading its stdin closes the pipe: not an error.
-    stdinStream.on('error', () => {});
-    stdinStream.end(stdin);
-    const streams = (['stdout', 'stderr'] as const).map((name) => {
-      // The read end first, non-blocking, so the write end's open does not wait for a reader.
-      const readFd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NONBLOCK);
-      childEnds.push(openSync(join(dir, name), constants.O_WRONLY));
-      return new Socket({ fd: readFd, readable: true, writable: false });
-    });
-    const [stdout, stderr] = streams as [Socket, Socket];
-    const ended = (s: Socket) => new Promise<void>((resolve) => s.once('close', () => resolve()));
+    stdin.on('error', () => {});
+    stdin.end(input);
     return {
       fds: childEnds as [number, number, number],
-      stdin: stdinStream,
+      stdin,
       stdout,
       stderr,
       release: () => {
         for (const fd of childEnds.splice(0)) closeSync(fd);
       },
-      drained: Promise.all([ended(stdout), ended(stderr)]).then(() => undefined),
+      drained: Promise.all([closed(stdout), closed(stderr)]).then(() => undefined),
+      recycle: () => {
+        // Our stdin end may still be flushing (or failing) after the child is gone.
+        stdin.destroy();
+        void stdinClosed.then(() => idle.push(dir));
+      },
     };
   } catch (e) {
     for (const fd of childEnds) closeSync(fd);
+    for (const s of sockets) s.destroy();
     throw e;
-  } finally {
-    // Open descriptors keep the FIFOs and the file alive; the names are no longer needed.
-    rmSync(dir, { recursive: true, force: true });
   }
 }

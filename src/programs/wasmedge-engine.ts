@@ -110,6 +110,7 @@ async function spawnRun(binary: string, cwd: string, options: NormalizedOptions)
     // The exit status alone is not the end: the guest's last bytes may still be in the pipes.
     void Promise.all([exited, stdio.drained]).then(([[code, signal]]) => {
       clearTimeout(timer);
+      stdio.recycle();
       if (timedOut) return reject(new ProgramTimeoutError('wasmedge', options.timeoutMs));
       let output: { stdout: Buffer; stderr: Buffer } = { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
       const log: string[] = [];
