@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { installsPanicHook } from '../src/build/panic-hook.js';
 import { copyCrate, repoRoot, runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
@@ -83,5 +84,16 @@ describe('offload build and panic hooks', () => {
     await writeFile(libRs, source);
     assert.equal(built.code, 0, built.stderr);
     assert.equal(noHookWarning.exec(built.stderr)?.[1], 'my-kernels', built.stderr);
+  });
+
+  it('without function names in the wasm (strip = true), reads the lockfile and the sources instead', async () => {
+    // A module with no name section: only the crate itself can say whether it installs the hook.
+    const stripped = join(root.path, 'stripped.wasm');
+    await writeFile(stripped, Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', name);
+    const withHook = fixture('runtime-faults');
+    const withoutHook = fixture('no-panic-hook');
+    assert.equal(await installsPanicHook({ dir: withHook, lockfile: join(withHook, 'Cargo.lock'), cargoWasm: stripped }), true);
+    assert.equal(await installsPanicHook({ dir: withoutHook, lockfile: join(withoutHook, 'Cargo.lock'), cargoWasm: stripped }), false);
   });
 });
