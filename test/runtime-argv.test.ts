@@ -1,0 +1,53 @@
+// Worker threads inherit the parent's execArgv; load() must work however Node was started.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { before, test } from 'node:test';
+import { workerExecArgv } from '../src/runtime/worker-argv.js';
+import { buildFixture, type BuiltFixture } from './helpers/build-fixture.js';
+import { repoRoot } from './helpers/cli.js';
+
+const run = promisify(execFile);
+const probe = join(repoRoot, 'test', 'helpers', 'argv-probe.ts');
+let built: BuiltFixture;
+
+before(async () => {
+  built = await buildFixture('bindgen-surface');
+});
+
+test('flags about the main script, the test runner, the watcher and the inspector are dropped; the rest kept', () => {
+  assert.deepEqual(
+    workerExecArgv(['--input-type=module', '-e', 'code', '--import', 'tsx', '--max-old-space-size=512']),
+    ['--import', 'tsx', '--max-old-space-size=512'],
+  );
+  assert.deepEqual(workerExecArgv(['--input-type', 'module', '--eval', 'x', '--experimental-vm-modules']), ['--experimental-vm-modules']);
+  assert.deepEqual(workerExecArgv(['-p', '1+1', '--stack-size=2000', '--conditions=dev']), ['--stack-size=2000', '--conditions=dev']);
+  assert.deepEqual(
+    workerExecArgv(['--test', '--test-reporter', 'tap', '--test-name-pattern=x', '--experimental-test-coverage', '--require', './r.cjs']),
+    ['--require', './r.cjs'],
+  );
+  assert.deepEqual(workerExecArgv(['--watch', '--watch-path', 'src', '--inspect-brk=0', '--enable-source-maps']), ['--enable-source-maps']);
+});
+
+test('load() from `node --input-type=module -e` (the compiled package)', async () => {
+  const runtime = pathToFileURL(join(repoRoot, 'dist', 'runtime', 'index.js')).href;
+  const code =
+    `import { load } from ${JSON.stringify(runtime)};` +
+    `const api = await load(${JSON.stringify(built.pkgDir)}, { threads: 1 });` +
+    `console.log('answer: ' + await api.greet('eval')); await api.$close();`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code]);
+  assert.match(stdout, /answer: hello eval/);
+});
+
+test('load() from a file run by `node --test` and by `node --import tsx`', async () => {
+  // This suite itself runs under `node --test`, which tells child runners to report to it.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const underTest = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter', 'tap', probe], { cwd: repoRoot, env });
+  assert.match(underTest.stdout, /probe answer: hello argv/);
+  assert.match(underTest.stdout, /# pass 1/);
+  const plain = await run(process.execPath, ['--import', 'tsx', probe], { cwd: repoRoot });
+  assert.match(plain.stdout, /probe answer: hello argv/);
+});
