@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { OffloadBadArgumentError, OffloadGuestError, OffloadTrapError, load, type Offloaded } from '../src/runtime/index.js';
+import { OffloadBadArgumentError, OffloadGuestError, OffloadQueueTimeoutError, OffloadTrapError, load, type Offloaded } from '../src/runtime/index.js';
 import { buildFixture, type BuiltFixture } from './helpers/build-fixture.js';
 
 type Surface = typeof import('./fixtures/bindgen-surface/pkg/bindgen_surface.js');
@@ -223,5 +223,31 @@ describe('pool-only edges', () => {
       return true;
     });
     assert.equal(await api.later_double(4, 1), 8);
+  });
+});
+
+describe('queueTimeoutMs', () => {
+  let api: Offloaded<Surface>;
+  before(async () => {
+    api = await load<Surface>(built.pkgDir, { threads: 1, queueTimeoutMs: 50 });
+  });
+  after(() => api.$close());
+
+  test('calls that wait longer than queueTimeoutMs for a thread fail with ERR_OFFLOAD_QUEUE_TIMEOUT; the running one finishes', async () => {
+    const running = api.later_double(1, 300); // holds the only thread for 300 ms
+    const handedAhead = api.add_i32(1, 1);
+    const queued = api.add_i32(2, 2);
+    for (const waiting of [handedAhead, queued]) {
+      await assert.rejects(waiting, (error: unknown) => {
+        assert.ok(error instanceof OffloadQueueTimeoutError, String(error));
+        assert.equal(error.code, 'ERR_OFFLOAD_QUEUE_TIMEOUT');
+        assert.equal(error.queueTimeoutMs, 50);
+        return true;
+      });
+    }
+    assert.equal(await running, 2);
+    assert.equal(await api.add_i32(3, 4), 7);
+    assert.equal(await api.$with({ queueTimeoutMs: 5_000 }).add_i32(1, 2), 3);
+    assert.equal(api.$metrics().queueDepth, 0);
   });
 });

@@ -183,6 +183,8 @@ export class Pool implements Executor {
         pinnedTo,
         callbacks,
       };
+      const queueTimeoutMs = task.queueTimeoutMs;
+      if (queueTimeoutMs !== undefined) call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
       if (pinnedTo) {
         pinnedTo.pinned.push(call);
         this.#pinnedQueued++;
@@ -190,20 +192,22 @@ export class Pool implements Executor {
         this.#queue.push(call);
       }
       this.#dispatch();
-      if (!call.settled && !call.posted && call.task.queueTimeoutMs !== undefined) {
-        const queueTimeoutMs = call.task.queueTimeoutMs;
-        call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
-      }
     });
   }
 
-  /** A call waited longer than queueTimeoutMs for a thread: it leaves the queue unrun. */
+  /**
+   * A call waited longer than queueTimeoutMs for a thread: it is answered now. A queued call
+   * leaves the queue unrun; one already handed to a busy thread cannot be taken back, so that
+   * thread still runs it and its result is dropped.
+   */
   #abandon(call: PendingCall, queueTimeoutMs: number): void {
     call.queueTimer = undefined;
     if (call.settled) return;
-    const removed = call.pinnedTo ? call.pinnedTo.pinned.remove(call) : this.#queue.remove(call);
-    if (!removed) return;
-    if (call.pinnedTo) this.#pinnedQueued--;
+    if (!call.posted) {
+      if (call.pinnedTo ? call.pinnedTo.pinned.remove(call) : this.#queue.remove(call)) {
+        if (call.pinnedTo) this.#pinnedQueued--;
+      }
+    }
     this.#settle(call, new OffloadQueueTimeoutError(call.task.label, queueTimeoutMs));
     this.#maybeDrained();
   }
@@ -303,8 +307,6 @@ export class Pool implements Executor {
   }
 
   #handAhead(worker: PoolWorker, call: PendingCall): void {
-    // Its wait is bounded now by the running call's own timeout; it cannot be taken back.
-    clearTimeout(call.queueTimer);
     worker.next = call;
     this.#handedAhead++;
     this.#post(worker, call);
