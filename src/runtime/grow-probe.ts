@@ -328,7 +328,7 @@ interface ModuleLayout {
   importedGlobals: number;
   definedFunctions: number;
   definedGlobals: number;
-  /** Type indices of the (i32)->(i32) function types (only plain func types count). */
+  /** The first (i32) -> (i32) function type, which the probe function reuses. */
   i32ToI32Type: number | undefined;
   typeCount: number;
   hasMemory: boolean;
