@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Installs the Schemathesis API fuzzer (a pinned version, with pip from PyPI) into a virtual
-# environment under ~/.cache/offload/, for the test that fuzzes `offload serve` through its
-# own /openapi.json. Idempotent: does nothing when that version is already there.
+# Installs the Schemathesis API fuzzer and the openapi-spec-validator (pinned versions, with pip
+# from PyPI) into a virtual environment under ~/.cache/offload/, for the test that fuzzes
+# `offload serve` through its own /openapi.json and validates that document. Idempotent: does
+# nothing when those versions are already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
+VALIDATOR_VERSION=0.8.4
 venv="${OFFLOAD_CACHE:-$HOME/.cache/offload}/schemathesis-$SCHEMATHESIS_VERSION"
 
 if [ -x "$venv/bin/st" ] && "$venv/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "✓ schemathesis $SCHEMATHESIS_VERSION is installed in $venv"
+  if "$venv/bin/pip" show openapi-spec-validator 2>/dev/null | grep -q "^Version: $VALIDATOR_VERSION\$"; then
+    echo "✓ openapi-spec-validator $VALIDATOR_VERSION is installed in $venv"
+  else
+    echo "› pip install openapi-spec-validator==$VALIDATOR_VERSION"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$VALIDATOR_VERSION"
+    echo "✓ openapi-spec-validator $VALIDATOR_VERSION installed"
+  fi
   exit 0
 fi
 
@@ -27,6 +36,6 @@ fi
 echo "› python3 -m venv $venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
-echo "› pip install schemathesis==$SCHEMATHESIS_VERSION (about 30 MB)"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+echo "› pip install schemathesis==$SCHEMATHESIS_VERSION openapi-spec-validator==$VALIDATOR_VERSION (about 30 MB)"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$VALIDATOR_VERSION"
 echo "✓ schemathesis installed: $("$venv/bin/st" --version)"

@@ -16,13 +16,14 @@ export type NamedArgs = Record<string, unknown>;
 export function normalizeBody(
   spec: FunctionSpec,
   body: unknown,
-  query: Record<string, unknown>,
+  /** The query string's arguments, already converted by fromQuery. */
+  query: NamedArgs,
 ): { named: unknown; rawBytes: Uint8Array | undefined } {
   if (Buffer.isBuffer(body)) {
     if (!spec.rawBytesParam) {
       throw new HttpError(415, 'ERR_OFFLOAD_BAD_ARGUMENT', `${spec.name} takes a JSON body (an array or object of arguments), not raw bytes.`);
     }
-    const named: NamedArgs = fromQuery(spec, query);
+    const named: NamedArgs = { ...query };
     named[spec.rawBytesParam] = [];
     // A copy, so the worker receives exactly these bytes and not Node's pooled buffer around them.
     return { named, rawBytes: new Uint8Array(body) };
@@ -50,7 +51,7 @@ export function normalizeBody(
 }
 
 /** Query values are strings; scalars are converted by declared type so the schema can judge them. */
-function fromQuery(spec: FunctionSpec, query: Record<string, unknown>): NamedArgs {
+export function fromQuery(spec: FunctionSpec, query: Record<string, unknown>): NamedArgs {
   const named: NamedArgs = {};
   for (const [key, raw] of Object.entries(query)) {
     const param = spec.params.find((p) => p.name === key);

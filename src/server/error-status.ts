@@ -23,7 +23,11 @@ export interface ErrorBody {
 /** Seconds a client should wait after a 503; a queue drains within a few calls' time. */
 export const RETRY_AFTER_SECONDS = 1;
 
-const STATUS_BY_CODE: Record<OffloadErrorCode, number> = {
+// Named here as well as in the runtime's union, so this table compiles on either side of the
+// runtime change that adds queue timeouts.
+type CallErrorCode = OffloadErrorCode | 'ERR_OFFLOAD_QUEUE_TIMEOUT';
+
+const STATUS_BY_CODE: Record<CallErrorCode, number> = {
   ERR_OFFLOAD_BAD_ARGUMENT: 400,
   // The guest returned Err(...): the request was understood but the function refused it.
   ERR_OFFLOAD_GUEST_ERROR: 422,
@@ -34,17 +38,11 @@ const STATUS_BY_CODE: Record<OffloadErrorCode, number> = {
   ERR_OFFLOAD_WORKER_CRASHED: 500,
   ERR_OFFLOAD_LOAD: 500,
   ERR_OFFLOAD_QUEUE_FULL: 503,
+  // Waited longer than --queue-timeout-ms for a thread: refused like a full queue.
+  ERR_OFFLOAD_QUEUE_TIMEOUT: 503,
   // Closed only while the server shuts down or swaps a build: try again shortly.
   ERR_OFFLOAD_CLOSED: 503,
   ERR_OFFLOAD_TIMEOUT: 504,
-};
-
-/**
- * Codes newer than this table's type: a call that waited longer than --queue-timeout-ms for a
- * thread (the runtime's QueueTimeoutError) is refused like a full queue, with Retry-After.
- */
-const LATER_STATUS_BY_CODE: Record<string, number> = {
-  ERR_OFFLOAD_QUEUE_TIMEOUT: 503,
 };
 
 /** WAGI programs: as a CGI gateway, a program that fails to answer properly is a 502. */
@@ -67,7 +65,7 @@ export function answerFor(error: unknown): ErrorAnswer {
     return answer(error.statusCode, error.code, error.message, error.headers);
   }
   if (error instanceof OffloadCallError) {
-    const statusCode = STATUS_BY_CODE[error.code] ?? LATER_STATUS_BY_CODE[error.code] ?? 500;
+    const statusCode = STATUS_BY_CODE[error.code] ?? 500;
     const headers: Record<string, string> = statusCode === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
     const result = answer(statusCode, error.code, error.message, headers);
     if (error.function !== undefined) result.body.function = error.function;

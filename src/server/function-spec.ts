@@ -102,13 +102,11 @@ function assemble(fn: ExportedFunction, params: ParamSpec[], result: MappedType,
       required: params.filter((p) => p.required).map((p) => p.name),
       additionalProperties: false,
     },
-    positionalSchema: {
-      type: 'array',
-      prefixItems: params.map((p) => p.schema),
-      items: false,
-      minItems: lastRequired + 1,
-      maxItems: params.length,
-    },
+    // OpenAPI's meta-schema wants a non-empty prefixItems: no arguments is an empty array.
+    positionalSchema:
+      params.length === 0
+        ? { type: 'array', maxItems: 0 }
+        : { type: 'array', prefixItems: params.map((p) => p.schema), items: false, minItems: lastRequired + 1, maxItems: params.length },
     result: { schema: result.schema, codec: result.codec, typeText: resultText },
     // The other parameters then travel in the query string, which only holds scalars.
     rawBytesParam: bytesParams.length === 1 && params.every((p) => p.codec.kind === 'bytes' || isScalar(p)) ? bytesParams[0]?.name : undefined,

@@ -59,6 +59,10 @@ export function registerHttpConventions(app: FastifyInstance, routes: RouteTable
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // Here rather than in the 404 handler: Fastify checks a body method's content-type (QUERY,
+    // PROPFIND, ...) before it finds that no route takes the method.
+    const wrongMethod = methodNotAllowed(routes, request.method, request.url);
+    if (wrongMethod) return reply.code(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
     if (!state.draining) return;
     return reply
       .code(503)

@@ -1,12 +1,11 @@
 // A call's result as the HTTP client receives it: bytes as application/octet-stream, a unit
 // result `()` as 204 with no body, all else as JSON. JSON has no bigint, typed array, Map or
 // undefined, so those are translated the same way the OpenAPI document describes them.
-// JSON has no NaN or Infinity either: rather than JSON.stringify's silent `null` inside an
-// array the schema says holds numbers, such a result is a 500 ERR_OFFLOAD_NON_FINITE naming
-// the function (a documented choice: the value cannot be sent as the schema promises).
+// JSON has no NaN or Infinity either (JSON.stringify would write a silent `null`): a float
+// result that is not finite travels as the string "NaN", "Infinity" or "-Infinity", which the
+// result's schema declares (see rust-schema.ts), so a client can tell it from a number.
 
 import type { FunctionSpec } from './function-spec.js';
-import { HttpError } from './http-error.js';
 
 export interface EncodedResult {
   status: 200 | 204;
@@ -19,26 +18,15 @@ export function encodeResult(spec: FunctionSpec, value: unknown): EncodedResult 
   if (spec.result.codec.kind === 'bytes' && value instanceof Uint8Array) {
     return { status: 200, contentType: 'application/octet-stream', payload: Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
   }
-  let nonFinite: number | undefined;
-  const payload = JSON.stringify(value ?? null, (key, item: unknown) => {
-    const replaced = jsonReplacer(key, item);
-    if (typeof replaced === 'number' && !Number.isFinite(replaced)) nonFinite ??= replaced;
-    return replaced;
-  });
-  if (nonFinite !== undefined) {
-    throw new HttpError(
-      500,
-      'ERR_OFFLOAD_NON_FINITE',
-      `${spec.name} returned ${String(nonFinite)}, which JSON cannot represent; the function must return finite numbers to be called over HTTP.`,
-    );
-  }
+  const payload = JSON.stringify(value ?? null, jsonReplacer);
   return { status: 200, contentType: 'application/json; charset=utf-8', payload };
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? v.toString() : v));
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' || !Number.isFinite(v) ? String(v) : v));
   }
   if (value instanceof Map) return Object.fromEntries(value);
   if (value instanceof Set) return [...value];

@@ -4,7 +4,7 @@
 // and docs.ts publishes each of those ways.
 
 import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { normalizeBody, toPositional, type NamedArgs } from './arguments.js';
+import { fromQuery, normalizeBody, toPositional, type NamedArgs } from './arguments.js';
 import type { FunctionSpec } from './function-spec.js';
 import type { HostedPackage } from './hosted-package.js';
 import { HttpError } from './http-error.js';
@@ -39,12 +39,17 @@ export function registerPackageRoutes(app: FastifyInstance, pkg: HostedPackage):
         summary: `${spec.name}(${spec.params.map((p) => `${p.name}${p.required ? '' : '?'}: ${p.typeText}`).join(', ')})`,
         ...(spec.doc ? { description: spec.doc } : {}),
         body: spec.bodySchema,
+        // The raw-bytes form's query arguments are checked whatever the body, so a wrong one is
+        // never silently ignored (a JSON body carries its own arguments).
+        ...(spec.rawBytesParam ? { querystring: queryArgumentsSchema(spec) } : {}),
         response: spec.result.codec.kind === 'void' ? { 204: { type: 'null', description: 'No content: the function returns ()' } } : { 200: resultSchemaForDocs(spec) },
       },
       schemaErrorFormatter: (errors, dataVar) => validationError(spec, errors, dataVar),
       preValidation: async (request) => {
-        const { named, rawBytes: bytes } = normalizeBody(spec, request.body, request.query as Record<string, unknown>);
+        const query = fromQuery(spec, request.query as Record<string, unknown>);
+        const { named, rawBytes: bytes } = normalizeBody(spec, request.body, query);
         request.body = named;
+        request.query = query;
         if (bytes) rawBytes.set(request, bytes);
       },
       handler: async (request, reply) => {
@@ -58,11 +63,16 @@ export function registerPackageRoutes(app: FastifyInstance, pkg: HostedPackage):
   }
 }
 
+function queryArgumentsSchema(spec: FunctionSpec): Record<string, unknown> {
+  const properties = Object.fromEntries(spec.params.filter((p) => p.name !== spec.rawBytesParam).map((p) => [p.name, p.schema]));
+  return { type: 'object', properties };
+}
+
 /** Ajv's errors, reworded to name the argument and what its type is in the .d.ts. */
 function validationError(spec: FunctionSpec, errors: FastifySchemaValidationError[], dataVar: string): Error {
   const first = errors[0];
   const where = `${spec.name}(${spec.params.map((p) => p.name).join(', ')})`;
-  if (!first || dataVar !== 'body') return new HttpError(400, 'ERR_OFFLOAD_BAD_ARGUMENT', `${where}: invalid ${dataVar}.`);
+  if (!first || (dataVar !== 'body' && dataVar !== 'querystring')) return new HttpError(400, 'ERR_OFFLOAD_BAD_ARGUMENT', `${where}: invalid ${dataVar}.`);
   const params = first.params as Record<string, unknown>;
   if (first.keyword === 'required') {
     const name = String(params.missingProperty);

@@ -50,6 +50,9 @@ const TYPED_ARRAY_OF: Partial<Record<IntName | 'f32' | 'f64', TypedArrayName>> =
 
 const PLAIN: Codec = { kind: 'plain' };
 
+/** How a float result that is not a finite number is written. */
+const NON_FINITE: JsonSchema = { type: 'string', enum: ['NaN', 'Infinity', '-Infinity'], description: 'a float result that is not finite' };
+
 export function intSchema(name: IntName): JsonSchema {
   const [min, max] = INT_RANGE[name];
   if (!BIG_INTS.has(name)) return { type: 'integer', minimum: Number(min), maximum: Number(max), format: name };
@@ -103,13 +106,14 @@ export function mapRustType(type: RustType, enums: ReadonlyMap<string, DtsEnum>,
         return { schema: position === 'result' ? bigResultSchema(type.name) : intSchema(type.name), codec: { kind: 'bigint' }, nullable: false };
       }
       return { schema: intSchema(type.name), codec: PLAIN, nullable: false };
-    case 'float':
-      // JSON has no NaN or Infinity; an f32 beyond its range would become Infinity in Rust.
-      return {
-        schema: type.name === 'f32' ? { type: 'number', minimum: -F32_MAX, maximum: F32_MAX, format: 'float' } : { type: 'number', format: 'double' },
-        codec: PLAIN,
-        nullable: false,
-      };
+    case 'float': {
+      // An argument is a finite JSON number (an f32 beyond its range would become infinity in
+      // Rust). A result may be NaN or infinite, which JSON cannot write as a number: those
+      // travel as the strings below (results.ts), declared here so clients expect them.
+      const number = type.name === 'f32' ? { type: 'number', minimum: -F32_MAX, maximum: F32_MAX, format: 'float' } : { type: 'number', format: 'double' };
+      const schema = position === 'result' ? { anyOf: [number, NON_FINITE] } : number;
+      return { schema, codec: PLAIN, nullable: false };
+    }
     case 'bool':
       return { schema: { type: 'boolean' }, codec: PLAIN, nullable: false };
     case 'char':
@@ -197,7 +201,7 @@ function mapJsType(name: string): MappedType {
   const element = typed[name];
   if (element) {
     const ctor = TYPED_ARRAY_OF[element] as TypedArrayName;
-    const items = element === 'f32' || element === 'f64' ? { type: 'number' } : intSchema(element as IntName);
+    const items = element === 'f32' || element === 'f64' ? { anyOf: [{ type: 'number' }, NON_FINITE] } : intSchema(element as IntName);
     return { schema: { type: 'array', items }, codec: { kind: 'typed-array', ctor }, nullable: false };
   }
   throw new UnsupportedTypeError(`${name} values cannot travel over HTTP`);
