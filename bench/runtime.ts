@@ -132,7 +132,7 @@ console.log(`  scaling ${(many / (threads * one)).toFixed(2)} x N x one thread (
 const instanceTimes: number[] = [];
 for (let generation = 1; generation <= 40; generation++) {
   const instance = await GuestInstance.create(
-    { glueUrl, module: compiled.module, memoryMaxBytes: compiled.memoryMaxBytes, memoryLimited: false, maxResultBytes: Infinity },
+    { glueUrl, module: compiled.module, memoryMaxBytes: compiled.memoryMaxBytes, memoryLimited: false, maxResultBytes: Infinity, hidden: [] },
     generation,
   );
   instanceTimes.push(instance.instanceMs);

@@ -25,11 +25,18 @@ async function typecheck(file: string): Promise<{ code: number; output: string }
 }
 
 before(async () => {
-  await buildFixture('runtime-basic'); // the .d.ts the types are derived from
+  // The .d.ts files the types are derived from.
+  await buildFixture('runtime-basic');
+  await buildFixture('bindgen-surface');
 });
 
 test('correct calls type-check, and every marked misuse is a type error', async () => {
   const result = await typecheck('good.ts');
+  assert.equal(result.code, 0, result.output);
+});
+
+test('the whole wasm-bindgen surface: enums, async, callbacks, getters, setters; each misuse a type error', async () => {
+  const result = await typecheck('surface.ts');
   assert.equal(result.code, 0, result.output);
 });
 

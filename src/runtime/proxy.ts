@@ -36,9 +36,8 @@ type MethodKeys<T> = { [K in keyof T]: Internal<K> extends true ? never : T[K] e
 type PropertyKeys<T> = { [K in keyof T]: Internal<K> extends true ? never : T[K] extends AnyFunction ? never : K }[keyof T];
 type IfEquals<X, Y, A, B> = (<V>() => V extends X ? 1 : 2) extends <V>() => V extends Y ? 1 : 2 ? A : B;
 /** Properties the glue can set: `pub` fields and `#[wasm_bindgen(setter)]`s (not `readonly` in the .d.ts). */
-export type SettableKeys<T> = {
-  [K in PropertyKeys<T>]-?: IfEquals<{ [Q in K]: T[K] }, { -readonly [Q in K]: T[K] }, K, never>;
-}[PropertyKeys<T>];
+type WritableKeys<T> = { [K in keyof T]-?: IfEquals<{ [Q in K]: T[K] }, { -readonly [Q in K]: T[K] }, K, never> }[keyof T];
+export type SettableKeys<T> = Extract<WritableKeys<T>, PropertyKeys<T>>;
 
 /**
  * A handle to an object that lives in one instance; its methods run there. Getters and `pub`

@@ -81,6 +81,9 @@ function serve(instance: GuestInstance): void {
   // A trap inside an async export's continuation runs in a microtask and never reaches the
   // call's Promise; it surfaces here instead, and belongs to the call that is waiting.
   const onStray = (error: unknown): void => {
+    // Once a trap is reported this instance is finished and the pool is ending the thread:
+    // the trap's own exception must not reach the pool as a crash ahead of the report.
+    if (trapped) return;
     if (!pending || pending.reported) throw error;
     const fault = classifyThrown(error, [], { duringStart: false, usedBytes: instance.memory?.buffer.byteLength ?? 0, limitBytes: undefined, growFailures: undefined });
     report({ response: { type: 'result', id: pending.id, ok: false, fault, trapped: true, runMs: 0 }, transfer: [], trapped: true });
