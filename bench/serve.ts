@@ -9,7 +9,9 @@
 
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ import Fastify from 'fastify';
 import { buildPackage } from '../src/build/build.js';
 import { load } from '../src/runtime/index.js';
 import { exitOnSignals, serve } from '../src/server/index.js';
+import { NGINX, startNginx } from '../test/helpers/serve-nginx.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const kernelCrate = path.join(here, 'serve-kernel');
@@ -48,7 +51,8 @@ function mandelbrotJs(size: number, maxIter: number): number {
 
 // ---- server side (a child process) ----
 
-type Role = 'offload' | 'js' | 'faults';
+/** 'replica': one of two behind nginx, with one thread each (the same two threads in all). */
+type Role = 'offload' | 'js' | 'faults' | 'replica';
 
 async function runServer(role: Role, pkgDir: string): Promise<void> {
   const lag = monitorEventLoopDelay({ resolution: 1 });
@@ -62,7 +66,7 @@ async function runServer(role: Role, pkgDir: string): Promise<void> {
     });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   } else {
-    const limits = role === 'faults' ? { threads: 2, timeoutMs: 250 } : { threads: 2 };
+    const limits = role === 'faults' ? { threads: 2, timeoutMs: 250 } : role === 'replica' ? { threads: 1 } : { threads: 2 };
     const server = await serve([pkgDir], { port: 0, logger: false, defaults: limits });
     // The driver stops this process with SIGTERM; shutting down cleanly removes its snapshot folder.
     exitOnSignals(server, 5_000);
@@ -109,20 +113,40 @@ interface LoadResult {
   errors: number;
 }
 
-async function measure(server: ServerHandle, body: string, duration: number, connections: number): Promise<LoadResult> {
-  const options = { url: `${server.url}/serve-kernel/mandelbrot`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body, connections };
+/** Load on `base` (a server, or nginx in front of `servers`); loop lag is the worst server's. */
+async function measure(servers: ServerHandle[], body: string, duration: number, connections: number, base = servers[0]!.url): Promise<LoadResult> {
+  const options = { url: `${base}/serve-kernel/mandelbrot`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body, connections };
   await autocannon({ ...options, duration: 2 }); // warm-up: JIT, worker start, connection set-up
-  server.child.send('reset');
+  for (const server of servers) server.child.send('reset');
   const result = await autocannon({ ...options, duration });
-  const lag = await server.ask('read');
+  const lags = await Promise.all(servers.map((server) => server.ask('read')));
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    lagP99Ms: lag.lagP99Ms,
+    lagP99Ms: Math.max(...lags.map((lag) => lag.lagP99Ms)),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
+}
+
+/** Scale-out: Debian's nginx in front of two replicas (docs/deploy/nginx.conf), against one. */
+async function scaleOutRow(pkgDir: string, body: string, duration: number, connections: number): Promise<LoadResult | undefined> {
+  if (!existsSync(NGINX)) {
+    console.log(`
+scale-out row skipped: nginx is missing at ${NGINX} (bash scripts/install-nginx.sh)`);
+    return undefined;
+  }
+  const replicas = [await startServer('replica', pkgDir), await startServer('replica', pkgDir)];
+  const nginxDir = await mkdtemp(path.join(tmpdir(), 'offload-bench-nginx-'));
+  const nginx = await startNginx(nginxDir, replicas.map((r) => Number(new URL(r.url).port)));
+  try {
+    return await measure(replicas, body, duration, connections, nginx.url);
+  } finally {
+    await nginx.stop();
+    for (const replica of replicas) replica.child.kill('SIGTERM');
+    await rm(nginxDir, { recursive: true, force: true });
+  }
 }
 
 /** The kernel's export, written out so the bench type-checks before serve-kernel is built. */
@@ -230,7 +254,7 @@ async function main(): Promise<void> {
   const results: Record<string, LoadResult> = {};
   for (const role of ['js', 'offload'] as const) {
     const server = await startServer(role, pkgDir);
-    results[role] = await measure(server, body, duration, connections);
+    results[role] = await measure([server], body, duration, connections);
     server.child.kill('SIGTERM');
   }
   const js = results.js!;
@@ -240,6 +264,14 @@ async function main(): Promise<void> {
   console.log(`${'server'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop lag p99'.padStart(12)} ${'failed'.padStart(7)}`);
   console.log(row('pure JS in a Fastify handler', js));
   console.log(row('offload serve (2 threads)', off));
+  const scaled = await scaleOutRow(pkgDir, body, duration, connections);
+  if (scaled) {
+    console.log(row('nginx → 2 replicas (1 thread)', scaled));
+    console.log(
+      `\nscale-out (nginx + 2 replicas / 1 replica, same 2 worker threads): req/s ${(scaled.rps / off.rps).toFixed(2)}x, ` +
+        `p99 ${(scaled.p99 / off.p99).toFixed(2)}x, failed ${scaled.non2xx + scaled.errors} vs ${off.non2xx + off.errors}`,
+    );
+  }
   const ratio = off.rps / js.rps;
   console.log(`\nratios (offload / pure JS): req/s ${ratio.toFixed(2)}x, p50 ${(off.p50 / js.p50).toFixed(2)}x, p99 ${(off.p99 / js.p99).toFixed(2)}x, loop lag p99 ${(off.lagP99Ms / js.lagP99Ms).toFixed(3)}x`);
   console.log(`goal: req/s >= 1.8x pure JS: ${ratio >= 1.8 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
