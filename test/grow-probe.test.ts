@@ -3,22 +3,23 @@
 // byte-pattern search for `memory.grow`. A failed grow must be counted, a successful one or a
 // panic must not, and everything else the module does must stay the same.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { WASI } from 'node:wasi';
-import binaryen from 'binaryen';
 import { buildPackage } from '../src/build/build.js';
 import { silentReporter } from '../src/build/progress.js';
+import { wasmOptPath } from '../src/build/wasm-opt.js';
 import { GROW_FAILURES_EXPORT, instrumentMemoryGrow, startFunctionExport } from '../src/runtime/grow-probe.js';
 import { limitMemory } from '../src/runtime/wasm-limits.js';
 import { buildFixture, type BuiltFixture } from './helpers/build-fixture.js';
 import { buildProgramFixture } from './helpers/build-program.js';
+import { repoRoot, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const sharedTargetDir = path.join(homedir(), '.cache', 'offload', 'test-target');
+const run = promisify(execFile);
 const CAP_16_MIB = 256; // pages
 
 type Exports = Record<string, unknown> & { [GROW_FAILURES_EXPORT]?: WebAssembly.Global };
@@ -205,30 +206,24 @@ describe('every module the repository builds', () => {
 
 // ---- hand-written modules ------------------------------------------------------------------
 
-const F = binaryen.Features;
-/** What V8 in Node 20 and 24 runs without flags. */
-const PORTABLE_FEATURES = F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.SIMD128 | F.BulkMemory |
-  F.BulkMemoryOpt | F.ReferenceTypes | F.Multivalue | F.Atomics | F.TailCall | F.ExceptionHandling;
+/** What V8 in Node 20 and 24 runs without flags (binaryen's names). */
+const PORTABLE_FEATURES = ['mutable-globals', 'nontrapping-float-to-int', 'sign-ext', 'simd', 'bulk-memory',
+  'bulk-memory-opt', 'reference-types', 'multivalue', 'threads', 'tail-call', 'exception-handling'];
 
-function assembleText(wat: string, features: number): Uint8Array {
-  const module = binaryen.parseText(wat);
-  try {
-    module.setFeatures(features);
-    assert.ok(module.validate(), 'the hand-written module is valid');
-    return module.emitBinary();
-  } finally {
-    module.dispose();
-  }
-}
+const scratch = suiteTempDir('grow-probe');
+let scratchFiles = 0;
 
-function binaryenValidates(bytes: Uint8Array, features: number): boolean {
-  const module = binaryen.readBinary(bytes);
-  try {
-    module.setFeatures(features);
-    return Boolean(module.validate());
-  } finally {
-    module.dispose();
-  }
+/**
+ * binaryen's wasm-opt, an independent toolchain, with no passes: it reads text or binary,
+ * validates it (failing otherwise) and writes it back as a binary. Run as its own process,
+ * since loading binaryen's 15 MB script through tsx takes seconds.
+ */
+async function wasmOpt(input: string | Uint8Array, features: string[]): Promise<Uint8Array> {
+  const name = path.join(scratch.path, `m${++scratchFiles}`);
+  const inputPath = `${name}.${typeof input === 'string' ? 'wat' : 'wasm'}`;
+  await writeFile(inputPath, input);
+  await run(process.execPath, [wasmOptPath(), inputPath, ...features.map((f) => `--enable-${f}`), '-o', `${name}.out.wasm`]);
+  return new Uint8Array(await readFile(`${name}.out.wasm`));
 }
 
 // Byte pairs 0x40 0x00 that are not `memory.grow 0`: an empty-typed `if` followed by
@@ -280,8 +275,8 @@ const TRICKY_PORTABLE = `
 )`;
 
 describe('hand-written modules', () => {
-  it('finds only the real memory.grow among look-alike bytes, and behaves the same', () => {
-    const bytes = assembleText(TRICKY_PORTABLE, PORTABLE_FEATURES);
+  it('finds only the real memory.grow among look-alike bytes, and behaves the same', async () => {
+    const bytes = await wasmOpt(TRICKY_PORTABLE, PORTABLE_FEATURES);
     const result = instrumentMemoryGrow(bytes);
     assert.equal(result.reason, undefined);
     assert.equal(result.growSites, 2);
@@ -301,9 +296,9 @@ describe('hand-written modules', () => {
     assert.equal(startFunctionExport(bytes), undefined, 'no __wbindgen_start export');
   });
 
-  it('decodes relaxed SIMD, multi-memory and try_table, and leaves memory 1\'s grow alone', () => {
-    const features = PORTABLE_FEATURES | F.RelaxedSIMD | F.MultiMemory;
-    const bytes = assembleText(`
+  it('decodes relaxed SIMD, multi-memory and try_table, and leaves memory 1\'s grow alone', async () => {
+    const features = [...PORTABLE_FEATURES, 'relaxed-simd', 'multimemory'];
+    const bytes = await wasmOpt(`
       (module
         (memory $main 1 4)
         (memory $other 1 4)
@@ -327,7 +322,7 @@ describe('hand-written modules', () => {
     const result = instrumentMemoryGrow(bytes);
     assert.equal(result.reason, undefined);
     assert.equal(result.growSites, 1, 'only memory 0\'s grow is counted');
-    assert.ok(binaryenValidates(result.bytes, features));
+    await wasmOpt(result.bytes, features); // throws unless binaryen validates it
     // Run it too where this Node's V8 has these proposals switched on.
     if (WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>)).exports;
@@ -336,7 +331,7 @@ describe('hand-written modules', () => {
     }
   });
 
-  it('reads a memory.grow whose memory index is a two-byte LEB128 zero', () => {
+  it('reads a memory.grow whose memory index is a two-byte LEB128 zero', async () => {
     const bytes = wasmModule([
       section(1, [1, 0x60, 1, 0x7f, 1, 0x7f]), // type 0: (i32) -> (i32)
       section(3, [1, 0]),
@@ -347,7 +342,7 @@ describe('hand-written modules', () => {
     const result = instrumentMemoryGrow(bytes);
     assert.equal(result.reason, undefined);
     assert.equal(result.growSites, 1);
-    assert.ok(binaryenValidates(result.bytes, PORTABLE_FEATURES));
+    await wasmOpt(result.bytes, PORTABLE_FEATURES); // throws unless binaryen validates it
     const exports = new WebAssembly.Instance(new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>)).exports;
     const grow = exports.grow as (n: number) => number;
     assert.equal(grow(1), 1);
