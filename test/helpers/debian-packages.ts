@@ -21,7 +21,10 @@ export async function aptClosure(packages: readonly string[]): Promise<Set<strin
     'apt-cache',
     ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...packages],
     big,
-  );
+  ).catch((error: Error & { stderr?: string }) => {
+    // An image that cleaned /var/lib/apt/lists knows no packages until `apt-get update`.
+    throw new Error(`apt-cache depends ${packages.join(' ')} failed (run apt-get update?): ${error.stderr ?? error.message}`);
+  });
   // Each package reached gets a header line (not indented); its dependencies follow indented.
   return new Set(stdout.split('\n').filter((line) => line && !/^\s/.test(line)).map((line) => bare(line.trim())));
 }
