@@ -27,10 +27,19 @@ type Glue = Record<string, (...args: unknown[]) => unknown> & { initSync(input: 
 
 let glueGeneration = 0;
 
+/** The bytes as the WebAssembly API's types want them (ours come from files and rewrites). */
+function compileable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes as Uint8Array<ArrayBuffer>;
+}
+
+function compile(bytes: Uint8Array): WebAssembly.Module {
+  return new WebAssembly.Module(compileable(bytes));
+}
+
 /** A fresh instance of a wasm-bindgen package on `bytes` (the glue keeps one per module record). */
 async function instantiateGlue(gluePath: string, bytes: Uint8Array): Promise<{ glue: Glue; exports: Exports }> {
   const glue = (await import(`${pathToFileURL(gluePath).href}?grow-probe=${++glueGeneration}`)) as Glue;
-  const exports = glue.initSync({ module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>) });
+  const exports = glue.initSync({ module: compile(bytes) });
   return { glue, exports };
 }
 
@@ -79,9 +88,9 @@ describe('a Rust library with a failed memory.grow (bindgen-surface)', () => {
     const result = instrumentMemoryGrow(capped);
     assert.equal(result.instrumented, true, result.reason);
     assert.ok(result.growSites > 0, 'Rust\'s allocator grows memory somewhere');
-    assert.ok(WebAssembly.validate(result.bytes as Uint8Array<ArrayBuffer>));
-    const before = new WebAssembly.Module(capped as Uint8Array<ArrayBuffer>);
-    const after = new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>);
+    assert.ok(WebAssembly.validate(compileable(result.bytes)));
+    const before = compile(capped);
+    const after = compile(result.bytes);
     assert.deepEqual(WebAssembly.Module.imports(after), WebAssembly.Module.imports(before));
     assert.deepEqual(
       WebAssembly.Module.exports(after),
@@ -179,7 +188,7 @@ describe('every module the repository builds', () => {
       const name = path.basename(library.wasmPath);
       assert.equal(result.reason, undefined, name);
       assert.ok(result.growSites > 0, `${name} has memory.grow sites`);
-      assert.ok(WebAssembly.validate(result.bytes as Uint8Array<ArrayBuffer>), name);
+      assert.ok(WebAssembly.validate(compileable(result.bytes)), name);
       const { exports } = await instantiateGlue(library.gluePath, result.bytes);
       assert.equal(failedGrows(exports), 0, name);
       if (bytes.length > largest.bytes) largest = { name, bytes: bytes.length, ms };
@@ -196,7 +205,7 @@ describe('every module the repository builds', () => {
       assert.equal(result.reason, undefined, name);
       assert.ok(result.growSites > 0, `${name} has memory.grow sites`);
       const wasi = new WASI({ version: 'preview1', returnOnExit: true });
-      const module = new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>);
+      const module = compile(result.bytes);
       const instance = new WebAssembly.Instance(module, wasi.getImportObject() as WebAssembly.Imports);
       assert.equal((instance.exports[GROW_FAILURES_EXPORT] as WebAssembly.Global).value, 0, name);
       assert.equal(startFunctionExport(bytes), undefined, `${name} has no wasm-bindgen start`);
@@ -280,9 +289,10 @@ describe('hand-written modules', () => {
     const result = instrumentMemoryGrow(bytes);
     assert.equal(result.reason, undefined);
     assert.equal(result.growSites, 2);
+    assert.ok(bytePairs(bytes, 0x40, 0x00) > 2, 'the module has look-alikes that a byte search would take for memory.grow 0');
     const imports = { env: { log: () => {}, base: 0 } };
-    const plain = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), imports).exports;
-    const probed = new WebAssembly.Instance(new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>), imports).exports;
+    const plain = new WebAssembly.Instance(compile(bytes), imports).exports;
+    const probed = new WebAssembly.Instance(compile(result.bytes), imports).exports;
     const call = (exports: WebAssembly.Exports, name: string, arg: number): unknown => (exports[name] as (n: number) => unknown)(arg);
     // Memory starts at 1 page with a maximum of 4: grow_twice(1) ends at 3 pages, the next
     // call grows once to 4 and then fails once.
@@ -324,8 +334,8 @@ describe('hand-written modules', () => {
     assert.equal(result.growSites, 1, 'only memory 0\'s grow is counted');
     await wasmOpt(result.bytes, features); // throws unless binaryen validates it
     // Run it too where this Node's V8 has these proposals switched on.
-    if (WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>)).exports;
+    if (WebAssembly.validate(compileable(bytes))) {
+      const exports = new WebAssembly.Instance(compile(result.bytes)).exports;
       assert.equal((exports.f as (n: number) => number)(5), -1);
       assert.equal((exports[GROW_FAILURES_EXPORT] as WebAssembly.Global).value, 1);
     }
@@ -343,7 +353,7 @@ describe('hand-written modules', () => {
     assert.equal(result.reason, undefined);
     assert.equal(result.growSites, 1);
     await wasmOpt(result.bytes, PORTABLE_FEATURES); // throws unless binaryen validates it
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>)).exports;
+    const exports = new WebAssembly.Instance(compile(result.bytes)).exports;
     const grow = exports.grow as (n: number) => number;
     assert.equal(grow(1), 1);
     assert.equal(grow(1), -1);
@@ -362,7 +372,7 @@ describe('hand-written modules', () => {
     const result = instrumentMemoryGrow(bytes);
     assert.equal(result.reason, undefined);
     assert.equal(result.growSites, 1);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(result.bytes as Uint8Array<ArrayBuffer>));
+    const instance = new WebAssembly.Instance(compile(result.bytes));
     assert.equal((instance.exports[GROW_FAILURES_EXPORT] as WebAssembly.Global).value, 0, 'the start function grew memory successfully');
   });
 
@@ -389,6 +399,12 @@ describe('hand-written modules', () => {
     assert.match(result.reason ?? '', /no memory/);
   });
 });
+
+function bytePairs(bytes: Uint8Array, first: number, second: number): number {
+  let count = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === first && bytes[i + 1] === second) count++;
+  return count;
+}
 
 function ascii(text: string): number[] {
   return [...text].map((c) => c.charCodeAt(0));
