@@ -96,6 +96,10 @@ describe('a Rust library with a failed memory.grow (bindgen-surface)', () => {
       WebAssembly.Module.exports(after),
       [...WebAssembly.Module.exports(before), { name: GROW_FAILURES_EXPORT, kind: 'global' }],
     );
+    const custom = (module: WebAssembly.Module, name: string): Buffer[] =>
+      WebAssembly.Module.customSections(module, name).map((section) => Buffer.from(section));
+    assert.ok(custom(before, 'producers').length > 0, 'wasm-bindgen kept a producers section');
+    for (const name of ['producers', 'target_features']) assert.deepEqual(custom(after, name), custom(before, name), name);
   });
 
   it('counts the failed grow when hoard(1000) runs out of a 16 MiB cap', async () => {
