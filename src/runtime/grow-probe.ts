@@ -132,15 +132,12 @@ function skipValueType(r: Reader): void {
   if (b === REF_NULLABLE || b === REF_NON_NULL) r.skipLeb();
 }
 
-/** A block type: 0x40, a value type, or a type index, all covered by an s33 LEB but refs. */
+/** A block type: 0x40 (empty), a value type, or a type index. One s33 LEB covers each of
+ *  them, except typed references, whose 0x63/0x64 is followed by a heap type. */
 function skipBlockType(r: Reader): void {
   const b = r.bytes[r.pos];
-  if (b === REF_NULLABLE || b === REF_NON_NULL) {
-    r.pos++;
-    r.skipLeb();
-  } else {
-    r.skipLeb();
-  }
+  if (b === REF_NULLABLE || b === REF_NON_NULL) r.pos++;
+  r.skipLeb();
 }
 
 function skipLimits(r: Reader): { memory64: boolean } {
@@ -400,22 +397,18 @@ function readTypes(r: Reader, layout: ModuleLayout): void {
     const form = r.byte();
     // GC's rec/sub types would make "entry number" and "type index" differ: not supported.
     if (form !== FUNC_TYPE_FORM) throw new UnsupportedModule(`type form 0x${form.toString(16)} (GC types) is not supported`);
-    const params = readValueTypeList(r);
-    const results = readValueTypeList(r);
-    if (layout.i32ToI32Type === undefined && params === 'i32' && results === 'i32') layout.i32ToI32Type = index;
+    const paramIsI32 = readValueTypes(r);
+    const resultIsI32 = readValueTypes(r);
+    if (layout.i32ToI32Type === undefined && paramIsI32 && resultIsI32) layout.i32ToI32Type = index;
   }
 }
 
-/** Reads a vec(valtype); returns 'i32' when it is exactly one i32, so callers can match. */
-function readValueTypeList(r: Reader): string {
+/** Skips a vec(valtype); true when it was exactly one i32. */
+function readValueTypes(r: Reader): boolean {
   const count = r.u32();
-  let single = '';
-  for (let i = 0; i < count; i++) {
-    const at = r.pos;
-    skipValueType(r);
-    if (count === 1 && r.pos === at + 1 && r.bytes[at] === I32) single = 'i32';
-  }
-  return single;
+  const first = r.bytes[r.pos];
+  for (let i = 0; i < count; i++) skipValueType(r);
+  return count === 1 && first === I32;
 }
 
 function readImports(r: Reader, layout: ModuleLayout): void {
