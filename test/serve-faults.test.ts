@@ -13,7 +13,8 @@ before(async () => {
   // One thread and room for one waiting call, so a third call while two are in is turned away.
   // (Not maxQueue 0: right after a trap the replacement thread is starting, and a call that
   // must wait for it would be turned away too.)
-  server = await serve([pkg], { port: 0, logger: false, defaults: { threads: 1, timeoutMs: 1_000, memoryLimitMb: 32, maxQueue: 1 } });
+  // Waiting for a thread is bounded separately below; here a queued call may wait out a spin.
+  server = await serve([pkg], { port: 0, logger: false, defaults: { threads: 1, timeoutMs: 1_000, queueTimeoutMs: 60_000, memoryLimitMb: 32, maxQueue: 1 } });
   url = server.url;
 });
 after(() => server.close());
@@ -52,7 +53,7 @@ describe('faults map to status codes', () => {
     const answer = await post(url, '/serve-api/hoard', []);
     assert.equal(answer.status, 500);
     assert.equal(body(answer.json).code, 'ERR_OFFLOAD_MEMORY');
-    assert.match(String(body(answer.json).message), /32\.0 MiB limit/);
+    assert.match(String(body(answer.json).message), /32\.0 MiB/);
     await stillServing();
   });
 
@@ -79,12 +80,33 @@ describe('faults map to status codes', () => {
   });
 });
 
+describe('time spent waiting for a thread is bounded', () => {
+  test('a call that waited longer than queueTimeoutMs: 503 ERR_OFFLOAD_QUEUE_TIMEOUT with Retry-After', async () => {
+    // Behind a spin that holds the only thread for its whole 3 s timeout, the queued call is
+    // refused once it has waited 300 ms, rather than run late.
+    const bounded = await serve([server.packages[0]!.files.pkgDir], { port: 0, logger: false, defaults: { threads: 1, timeoutMs: 3_000, queueTimeoutMs: 300 } });
+    try {
+      const busy = post(bounded.url, '/serve-api/spin', []);
+      await waitFor(async () => metric((await get(bounded.url, '/metrics')).text, 'offload_running_calls{package="serve-api"}') === 1);
+      const queued = await post(bounded.url, '/serve-api/add', [1, 1]);
+      assert.equal(queued.status, 503, queued.text);
+      assert.equal(queued.headers.get('retry-after'), '1');
+      assert.equal(body(queued.json).code, 'ERR_OFFLOAD_QUEUE_TIMEOUT');
+      assert.equal((await busy).status, 504);
+      assert.equal((await post(bounded.url, '/serve-api/add', [1, 1])).json, 2, 'a call that finds a free thread runs');
+    } finally {
+      await bounded.close();
+    }
+  });
+});
+
 describe('a burst of mixed faults', () => {
   test('every request is answered with its own status, and the server is healthy after', async () => {
     const fresh = await serve([server.packages[0]!.files.pkgDir], {
       port: 0,
       logger: false,
-      defaults: { threads: 2, timeoutMs: 300, maxQueue: 1_000 },
+      // 40 calls on 2 threads with 300 ms spins: queued ones wait longer than one timeout.
+      defaults: { threads: 2, timeoutMs: 300, queueTimeoutMs: 60_000, maxQueue: 1_000 },
     });
     try {
       const kinds: [string, unknown, number][] = [

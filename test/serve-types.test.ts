@@ -89,6 +89,12 @@ describe('every export with a JSON form is served', () => {
     assert.equal((await post(url, '/serve-api/count_items', [[1, 'a', null, [2]]])).json, 4);
   });
 
+  test('an async fn answers with the value its Promise resolves to', async () => {
+    const answer = await post(url, '/serve-api/later_double', [21]);
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json, 42);
+  });
+
   test('a function returning () answers 204 with no body', async () => {
     const answer = await post(url, '/serve-api/nothing');
     assert.equal(answer.status, 204);
