@@ -26,6 +26,7 @@ interface Running {
   url: string;
   logs: Record<string, unknown>[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
 }
 
 /** Starts the CLI and reads the URL from its "ready" log line. */
@@ -38,8 +39,23 @@ async function start(args: string[]): Promise<Running> {
   );
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const url = await readyUrl(child.stdout, exited, () => stderr, (record) => logs.push(record));
-  return { child, url, logs, exited };
+  return { child, url, logs, exited, stderr: () => stderr };
 }
+
+test('every export that is not served is named at start-up, with why, on stderr and in the JSON log', async () => {
+  const server = await start([apiPkg]);
+  try {
+    // Printed once serve() returns, which is just after the ready line.
+    await waitFor(() => server.stderr().includes('call_back'));
+    assert.match(server.stderr(), /offload serve: serve-api\.Tally is not served: a class keeps its state in one instance/);
+    assert.match(server.stderr(), /offload serve: serve-api\.call_back is not served: Function values cannot travel over HTTP/);
+    const logged = server.logs.filter((r) => r.level === 40 && typeof r.export === 'string').map((r) => r.export);
+    assert.deepEqual(logged.sort(), ['Tally', 'call_back']);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+});
 
 test('serves a package, logs JSON lines, and exits 0 on SIGTERM after answering the call in flight', async () => {
   const server = await start([apiPkg, helloPkg, '--threads', '1', '--shutdown-timeout-ms', '120000']);
