@@ -1,10 +1,11 @@
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OFFLOAD_VERSION } from '../version.js';
 import { CompileError } from './errors.js';
 import { ensureWasmBindgen, runWasmBindgen } from './bindgen.js';
 import { cargoBuild } from './cargo.js';
 import { installsPanicHook, missingPanicHookWarning } from './panic-hook.js';
+import { findStartFunction, withoutStartFunction } from './start-function.js';
 import { assertLibraryCrate, assertProgramCrate, readCrate, type CrateInfo } from './crate.js';
 import { buildInputs, hashInputs, sha256File } from './fingerprint.js';
 import { findLockfile, lockedWasmBindgenVersion } from './lockfile.js';
@@ -127,6 +128,12 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   built.wasm = `${libName}_bg.wasm`;
   optStep.done(`${built.bytesBeforeOpt} → ${built.bytesAfterOpt} bytes`);
   const types = `${libName}.d.ts`;
+  let dts = await readFile(join(staging, types), 'utf8');
+  const startFunction = await findStartFunction(wasmFile);
+  if (startFunction) {
+    dts = withoutStartFunction(dts, startFunction);
+    await writeFile(join(staging, types), dts);
+  }
   return {
     cargoArtifacts: [artifact.wasmPath],
     schema: 1,
@@ -138,7 +145,8 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
     glue: `${libName}.js`,
     types,
     // TypeScript's parser takes ~300 ms to load, so only a real build pays for it.
-    exports: (await import('./dts.js')).exportsFromDts(await readFile(join(staging, types), 'utf8'), types),
+    exports: (await import('./dts.js')).exportsFromDts(dts, types),
+    ...(startFunction ? { startFunction } : {}),
     rustTypes: await (await import('./export-types.js')).readExportTypes(artifact.wasmPath),
     options: { simd: plan.simd, optLevel: plan.optLevel },
     toolchain: {

@@ -32,6 +32,8 @@ export interface OffloadManifest {
    * Rust name), which the .d.ts erases (u8..u64, f32, char all become number or string).
    */
   rustTypes?: ExportTypes;
+  /** Libraries only: the `#[wasm_bindgen(start)]` function, run once per instance and not offered as API. */
+  startFunction?: string;
   /** What the build read, relative to the crate; their contents make up inputHash. */
   inputs: string[];
   inputHash: string;

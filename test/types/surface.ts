@@ -40,6 +40,8 @@ export async function surface(): Promise<void> {
   void counter.__destroy_into_raw;
   // @ts-expect-error nor the raw pointer
   void counter.__wbg_ptr;
+  // @ts-expect-error the #[wasm_bindgen(start)] function runs once per instance; it is not API
+  await api.start();
   // @ts-expect-error handles are not assignable to plain glue objects' free-less shape
   await api.total(counter, {} as Surface.Counter);
   void [notString, notAwaited];
