@@ -1,18 +1,7 @@
-// The public API of offload, and nothing else.
-export { OffloadError } from './errors.js';
-
-// Building: Rust crate -> wasm package.
-export { buildPackage, type BuildOptions, type BuildResult } from './build/build.js';
-export type { OffloadManifest, BuiltArtifact } from './build/manifest.js';
-export type { Export, ExportedFunction, ExportedClass, ExportedParam } from './build/dts.js';
-export { runDoctor, type DoctorReport, type DoctorRow } from './build/doctor.js';
-export * from './build/errors.js';
-
-// Calling libraries: typed, pooled, limited.
+// `offload`: the runtime, and nothing else, so that importing it loads neither the HTTP
+// server (Fastify, prom-client) nor the TypeScript compiler the build uses.
+//   offload           load(), transfer(), the call errors
+//   offload/programs  runProgram() for WASI programs on V8 or WasmEdge
+//   offload/server    serve(): packages over HTTP
+//   offload/build     buildPackage(), runDoctor(): Rust crate -> wasm package
 export * from './runtime/index.js';
-
-// Running WASI programs on V8 or WasmEdge.
-export * from './programs/index.js';
-
-// Serving packages over HTTP.
-export * from './server/index.js';
