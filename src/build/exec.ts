@@ -25,8 +25,10 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio,
-      timeout: options.timeoutMs,
     });
+    // Not spawn's own `timeout`: Node keeps that timer after a missing command's ENOENT, which
+    // held every offload command open for 15 s on a machine without rustup.
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill(), options.timeoutMs);
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -42,9 +44,11 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
       stderr += chunk;
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       resolve({ code: error.code === 'ENOENT' ? 127 : 1, stdout, stderr: stderr + String(error.message) });
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (pending && options.onStdoutLine) options.onStdoutLine(pending);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
