@@ -98,6 +98,9 @@ impl Embedder {
 impl Embedder {
     /// Native callers (the native benchmark) and the wasm exports share this path.
     pub fn embed_texts<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<f32>, JsError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
         let batch = self.tokenizer.encode_batch(texts).map_err(|e| JsError::new(&e))?;
         let hidden = self.encoder.forward(&batch).map_err(|e| JsError::new(&e))?;
         pooling::mean_normalised(&hidden, &batch).map_err(|e| JsError::new(&e.to_string()))

@@ -1,0 +1,121 @@
+// examples/embeddings as a user meets it: all-MiniLM-L6-v2 built with `offload build`,
+// loaded with load(), its weights handed to one Embedder. Checked against an independent
+// reference from the same model files (the Python tokenizers package and a NumPy forward
+// pass, reference/reference.py), for meaning (paraphrases score above unrelated pairs) and
+// for bad input. The model comes from scripts/install-embeddings-model.sh (npm test's setup).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { OffloadGuestError, type Offloaded, type Remote } from '../src/runtime/index.js';
+import { buildEmbeddings } from '../examples/embeddings/lib/build.js';
+import { startEmbedder, type EmbeddingsModule } from '../examples/embeddings/lib/embedder.js';
+import { cosine, pythonReference, type Reference } from '../examples/embeddings/lib/reference.js';
+import type { Embedder } from '../examples/embeddings/pkg/embeddings.js';
+
+// Longer than the model's 256-token limit, so truncation is exercised.
+const longText = Array.from({ length: 90 }, (_, i) => `word${i} and more, `).join('');
+
+const tokenCorpus = [
+  'Hello, world! How are you?',
+  'Punctuation: (a) [b] {c} <d> "e" \'f\' ... -- ; : ! ? @ # $ % ^ & * _ + = ~ ` | \\ /',
+  'Digits 3.14159, 1,000,000 and 2026-12-02 at 16:45.',
+  'Accents: naïve café, Ångström, São Paulo, Łódź, crème brûlée.',
+  'CJK: 東京は日本の首都です。北京欢迎你。서울',
+  'Emoji: 😀 👍🏽 🚀 ❤️ family 👨‍👩‍👧',
+  'A URL: https://example.com/path?q=rust+wasm&lang=en#frag and mail a.b@c.org',
+  '',
+  '   \t\n  ',
+  'MiXeD CaSe and UPPER CASE words',
+  longText,
+];
+
+const embeddingCorpus = [
+  'The cat sits on the mat.',
+  'WebAssembly runs Rust code inside Node.js.',
+  'Accents: naïve café, São Paulo. CJK: 東京 Emoji: 🚀',
+  '',
+  longText,
+];
+
+describe('examples/embeddings: all-MiniLM-L6-v2', () => {
+  let api: Offloaded<EmbeddingsModule>;
+  let embedder: Remote<Embedder>;
+  let reference: Reference;
+
+  before(async () => {
+    await buildEmbeddings({ quiet: true });
+    [{ api, embedder }, reference] = await Promise.all([
+      startEmbedder({ threads: 1 }),
+      pythonReference([...tokenCorpus, ...embeddingCorpus]),
+    ]);
+  });
+  after(() => api?.$close());
+
+  test('token ids equal the Python tokenizers package on punctuation, digits, accents, CJK, emoji, URLs, empty and over-long input', async () => {
+    for (const [i, text] of tokenCorpus.entries()) {
+      assert.deepEqual(Array.from(await embedder.tokenize(text)), reference.ids[i], JSON.stringify(text.slice(0, 60)));
+    }
+    assert.equal(await embedder.maxTokens, 256);
+    assert.equal((await embedder.tokenize(longText)).length, 256, 'truncated to sentence_bert_config.json max_seq_length');
+    assert.deepEqual(Array.from(await embedder.tokenize('')), [101, 102], 'empty input is [CLS] [SEP]');
+  });
+
+  test('embeddings are within cosine 0.9999 of a NumPy forward pass of the same weights, and unit length', async () => {
+    for (const [i, text] of embeddingCorpus.entries()) {
+      const ours = await embedder.embed(text);
+      assert.equal(ours.length, 384);
+      const expected = reference.embeddings[tokenCorpus.length + i]!;
+      const similarity = cosine(ours, expected);
+      assert.ok(similarity >= 0.9999, `${JSON.stringify(text.slice(0, 40))}: cosine ${similarity}`);
+      const norm = Math.hypot(...ours);
+      assert.ok(Math.abs(norm - 1) < 1e-4, `norm ${norm}`);
+    }
+  });
+
+  test('a batch of sentences of different lengths gives what one call per sentence gives', async () => {
+    const batch = await embedder.embed_batch(embeddingCorpus);
+    assert.equal(batch.length, embeddingCorpus.length * 384);
+    for (const [i, text] of embeddingCorpus.entries()) {
+      const single = await embedder.embed(text);
+      const similarity = cosine(batch.subarray(i * 384, (i + 1) * 384), single);
+      assert.ok(similarity > 0.99999, `sentence ${i} in the batch: cosine ${similarity} to its single embedding`);
+    }
+    assert.equal((await embedder.embed_batch([])).length, 0);
+  });
+
+  test('paraphrases score above unrelated pairs', async () => {
+    const pairs: [string, string, string][] = [
+      ['A man is playing a guitar.', 'Someone is playing an instrument.', 'The stock market fell sharply today.'],
+      ['How do I reset my password?', 'I forgot my password, how can I change it?', 'What is the capital of France?'],
+      ['The weather is lovely and sunny.', 'It is a bright, warm day outside.', 'The compiler rejected my Rust code.'],
+    ];
+    for (const [anchor, paraphrase, unrelated] of pairs) {
+      const close = await embedder.similarity(anchor, paraphrase);
+      const far = await embedder.similarity(anchor, unrelated);
+      assert.ok(close > far + 0.2, `${anchor}: paraphrase ${close}, unrelated ${far}`);
+    }
+    assert.ok(Math.abs((await embedder.similarity('same words', 'same words')) - 1) < 1e-5);
+  });
+
+  test('bad input is a typed error that names the argument, and the embedder stays usable', async () => {
+    const rejectsWith = (call: Promise<unknown>, pattern: RegExp) =>
+      assert.rejects(call, (error: unknown) => {
+        assert.ok(error instanceof OffloadGuestError, String(error));
+        assert.equal(error.code, 'ERR_OFFLOAD_GUEST_ERROR');
+        assert.match(error.message, pattern);
+        return true;
+      });
+    await rejectsWith(embedder.embed(42 as unknown as string), /text must be a string, got number/);
+    await rejectsWith(embedder.embed_batch(['ok', null as unknown as string]), /texts\[1\] must be a string, got object/);
+    await rejectsWith(embedder.embed_batch(Array.from({ length: 257 }, () => 'x')), /at most 256 sentences, got 257/);
+    await rejectsWith(embedder.similarity('a', undefined as unknown as string), /b must be a string/);
+    assert.equal((await embedder.embed('still here')).length, 384);
+  });
+
+  test('an Embedder refuses files that are not the model with a typed error', async () => {
+    await assert.rejects(api.Embedder.create(new Uint8Array([1, 2, 3]), '{}', '{}', '{"max_seq_length": 256}'), (error: unknown) => {
+      assert.ok(error instanceof OffloadGuestError, String(error));
+      assert.match(error.message, /tokenizer\.json|config\.json|model\.safetensors/);
+      return true;
+    });
+  });
+});
