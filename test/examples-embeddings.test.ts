@@ -4,6 +4,9 @@
 // pass, reference/reference.py), for meaning (paraphrases score above unrelated pairs) and
 // for bad input. The model comes from scripts/install-embeddings-model.sh (npm test's setup).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { OffloadGuestError, type Offloaded, type Remote } from '../src/runtime/index.js';
 import { buildEmbeddings } from '../examples/embeddings/lib/build.js';
@@ -117,5 +120,65 @@ describe('examples/embeddings: all-MiniLM-L6-v2', () => {
       assert.match(error.message, /tokenizer\.json|config\.json|model\.safetensors/);
       return true;
     });
+  });
+});
+
+describe('examples/embeddings over HTTP: embed and semantic search', () => {
+  const serverScript = fileURLToPath(new URL('../examples/embeddings/server.ts', import.meta.url));
+  let child: ReturnType<typeof spawn>;
+  let base: string;
+
+  before(async () => {
+    await buildEmbeddings({ quiet: true });
+    // Two paragraphs per README keep the start-up index small for the suite.
+    child = spawn(process.execPath, ['--import', 'tsx', serverScript], {
+      env: { ...process.env, PORT: '0', SEARCH_PARAGRAPHS_PER_README: '2' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    base = await new Promise<string>((resolve, reject) => {
+      let buffered = '';
+      child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        buffered += chunk;
+        const ready = buffered.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; url?: string })
+          .find((r) => r.msg === 'embeddings example is ready');
+        if (ready?.url) resolve(ready.url);
+      });
+    });
+  });
+  after(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  const post = async (route: string, body: unknown) => {
+    const response = await fetch(base + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, json: (await response.json()) as unknown };
+  };
+
+  test('POST /embeddings/search answers the nearest README paragraphs', async () => {
+    const { status, json } = await post('/embeddings/search', { query: 'expose metrics for Prometheus', k: 3 });
+    assert.equal(status, 200);
+    const hits = json as { document: string; text: string; score: number }[];
+    assert.equal(hits.length, 3);
+    assert.match(hits[0]!.document, /prom-client\/README\.md$/, JSON.stringify(hits[0]));
+    assert.ok(hits[0]!.score >= hits[1]!.score && hits[1]!.score >= hits[2]!.score, 'sorted by score');
+  });
+
+  test('POST /embeddings/embed and /embed_batch answer unit vectors; bad bodies are 400', async () => {
+    const one = await post('/embeddings/embed', ['hello there']);
+    assert.equal(one.status, 200);
+    assert.equal((one.json as number[]).length, 384);
+    const named = await post('/embeddings/embed', { text: 'hello there' });
+    assert.deepEqual(named.json, one.json);
+    const batch = await post('/embeddings/embed_batch', { texts: ['hello there', 'general kenobi'] });
+    assert.equal(batch.status, 200);
+    assert.deepEqual((batch.json as number[][]).map((v) => v.length), [384, 384]);
+    assert.ok(cosine((batch.json as number[][])[0]!, one.json as number[]) > 0.99999);
+    assert.equal((await post('/embeddings/embed', { text: 5 })).status, 400);
+    assert.equal((await post('/embeddings/search', { query: 'x', k: 500 })).status, 400);
+    assert.equal((await post('/embeddings/embed_batch', { texts: Array.from({ length: 257 }, () => 'x') })).status, 400);
   });
 });
