@@ -45,14 +45,16 @@ def main():
     def layer_norm(x, prefix):
         return node("LayerNormalization", [x, const(w[f"{prefix}.weight"], f"{prefix}.weight"), const(w[f"{prefix}.bias"], f"{prefix}.bias")], axis=-1, epsilon=eps)
 
-    seq = node("Gather", [node("Shape", ["input_ids"]), const(np.array(1, dtype=np.int64))], axis=0)
-    positions = node("Range", [const(np.array(0, dtype=np.int64)), seq, const(np.array(1, dtype=np.int64))])
+    # The first `tokens` rows of the position table (a 1-D Slice; no Range of a scalar).
+    tokens = node("Shape", ["input_ids"], start=1, end=2)
+    positions = node("Slice", [const(w["embeddings.position_embeddings.weight"], "position_embeddings"),
+                               const(np.array([0], dtype=np.int64)), tokens, const(np.array([0], dtype=np.int64))])
     x = node("Add", [
         node("Add", [
             node("Gather", [const(w["embeddings.word_embeddings.weight"], "word_embeddings"), "input_ids"]),
             node("Gather", [const(w["embeddings.token_type_embeddings.weight"], "token_type_embeddings"), "token_type_ids"]),
         ]),
-        node("Gather", [const(w["embeddings.position_embeddings.weight"], "position_embeddings"), positions]),
+        positions,
     ])
     x = layer_norm(x, "embeddings.LayerNorm")
 
