@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchEmbeddings } from './embeddings.js';
 import { benchImage } from './image.js';
 import { machineInfo } from './lib/machine.js';
 import type { WorkloadResult } from './lib/types.js';
@@ -18,6 +19,7 @@ const WORKLOADS: Record<string, () => Promise<WorkloadResult>> = {
   image: benchImage,
   ml: benchMl,
   markdown: benchMarkdown,
+  embeddings: benchEmbeddings,
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
