@@ -18,3 +18,9 @@ mod tests {
         assert_eq!(say("World"), "hello World");
     }
 }
+
+/// Runs once per instance: Rust panics then reach JavaScript with their message and location.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}

@@ -42,3 +42,9 @@ pub fn grayscale(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>, JsErro
 pub fn blur(rgba: &[u8], width: u32, height: u32, sigma: f32) -> Result<Vec<u8>, JsError> {
     filters::blur(rgba, width, height, sigma).map_err(js)
 }
+
+/// Runs once per instance: Rust panics then reach JavaScript with their message and location.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}

@@ -142,3 +142,9 @@ mod tests {
         assert!(to_html_trusted("<b>hi</b>\n").contains("<b>hi</b>"));
     }
 }
+
+/// Runs once per instance: Rust panics then reach JavaScript with their message and location.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}

@@ -104,3 +104,9 @@ mod tests {
         assert!(check_length(&[0.0; 784], u32::MAX as usize).is_err());
     }
 }
+
+/// Runs once per instance: Rust panics then reach JavaScript with their message and location.
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
