@@ -7,6 +7,9 @@
  *                           (onnxruntime-node underneath), its own tokenizer, local files only
  *   onnxruntime-node        native CPU provider, 1 intra-op thread and its default
  *   onnxruntime-web         its wasm build, 1 thread
+ *   native Rust             the same crate built for this machine (x86-64 portable), one core
+ *                           (RAYON_NUM_THREADS=1), timed inside its own process right after
+ *                           the interleaved rounds (not interleaved: another process)
  * offload and transformers.js rows include tokenization and pooling; the onnxruntime rows
  * get token ids made beforehand (outside the timing) and pool in JS.
  * Two tasks: one sentence of about 12 words (latency), and 32 mixed README sentences in one
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildEmbeddings } from '../examples/embeddings/lib/build.js';
 import { startEmbedder } from '../examples/embeddings/lib/embedder.js';
+import { buildNativeBench, runNativeBench } from '../examples/embeddings/lib/native-bench.js';
 import { ensureOnnxModel } from '../examples/embeddings/lib/onnx-export.js';
 import { ortNodeEmbedder, ortWebEmbedder, tokenBatch } from '../examples/embeddings/lib/ort.js';
 import { cosine } from '../examples/embeddings/lib/reference.js';
@@ -61,6 +65,7 @@ async function coldStart(which: string): Promise<{ coldMs: Stats; rssMb: number 
 
 export async function benchEmbeddings(): Promise<WorkloadResult> {
   await buildEmbeddings({ quiet: true });
+  const nativeBinary = await buildNativeBench();
   const onnxPath = await ensureOnnxModel();
   const sentences = batchSentences();
   const pool = await startEmbedder({ threads: 1 });
@@ -112,12 +117,29 @@ export async function benchEmbeddings(): Promise<WorkloadResult> {
         { name: `offload pool / best of transformers.js, onnxruntime-node (${label})`, ratio: offload / node, target: '<= 1.5', met: offload / node <= 1.5 },
       );
     }
+    const native = await runNativeBench(nativeBinary, SENTENCE, sentences, MIN_TIME_MS);
+    for (const [key, { task, texts }] of [['single', tasks[0]!], ['batch', tasks[1]!]] as const) {
+      const measured = native[key];
+      const expected = await inline.embedder.embed_batch(texts);
+      for (let s = 0; s < texts.length; s++) {
+        const c = cosine(measured.embeddings.slice(s * DIM, (s + 1) * DIM), expected.subarray(s * DIM, (s + 1) * DIM));
+        if (!(c >= 0.9999)) throw new Error(`native Rust disagrees with offload on ${task}, sentence ${s}: cosine ${c}`);
+      }
+      const n = stats(measured.samples);
+      rows.push({ task, impl: 'native Rust (1 core, measured alone)', medianMs: n.medianMs, p10Ms: n.p10Ms, p90Ms: n.p90Ms, samples: n.samples });
+      const label = key === 'single' ? 'single' : `batch ${BATCH}`;
+      const offload = results[task]!['offload pool']!.medianMs;
+      const inlineMs = results[task]!['offload inline']!.medianMs;
+      goals.push(
+        { name: `offload pool / native Rust (${label})`, ratio: offload / n.medianMs, target: '<= 1.3', met: offload / n.medianMs <= 1.3 },
+        { name: `offload inline / native Rust (${label})`, ratio: inlineMs / n.medianMs, target: '<= 1.3', met: inlineMs / n.medianMs <= 1.3 },
+      );
+    }
     const cold: Record<string, { coldMs: Stats; rssMb: number }> = {};
     for (const which of ['baseline', 'offload-pool', 'offload-inline', 'transformers.js']) cold[which] = await coldStart(which);
     const facts: Record<string, string | number> = {
       sentencesPerSecondOffloadPoolBatch: Math.round((BATCH / results[tasks[1]!.task]!['offload pool']!.medianMs) * 1000 * 10) / 10,
       sentencesPerSecondTransformersJsBatch: Math.round((BATCH / results[tasks[1]!.task]!['transformers.js (fp32, onnxruntime-node)']!.medianMs) * 1000 * 10) / 10,
-      nativeRust: 'not measured in this run (see docs/embeddings.md)',
       wasmVariant: 'SIMD128, single-threaded, no relaxed SIMD (candle 0.9.2 on wasm32)',
     };
     for (const [which, c] of Object.entries(cold)) {
