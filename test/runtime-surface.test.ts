@@ -216,6 +216,20 @@ describe('pool-only edges', () => {
     assert.equal(await api.add_i32(2, 3), 5);
   });
 
+  test('a callback that returns a Promise, or something that cannot be copied back, is a clear error', async () => {
+    await assert.rejects(api.map_with([1], async (x: number) => x), (e: unknown) => {
+      assert.ok(e instanceof OffloadGuestError, String(e));
+      assert.match(e.message, /returned a Promise; in pool mode a guest waits for callbacks synchronously/);
+      return true;
+    });
+    await assert.rejects(api.map_with([1], () => () => 1), (e: unknown) => {
+      assert.ok(e instanceof OffloadGuestError, String(e));
+      assert.match(e.message, /the callback's result cannot be sent to the worker/);
+      return true;
+    });
+    assert.deepEqual([...(await api.map_with([2], (x: number) => x + 1))], [3]);
+  });
+
   test('a panic inside an async export is a trap with its message, and the next call runs', async () => {
     await assert.rejects(api.later_panic(5), (e: unknown) => {
       assert.ok(e instanceof OffloadTrapError, String(e));
