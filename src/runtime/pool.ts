@@ -65,7 +65,7 @@ interface PendingCall {
   reject: (error: unknown) => void;
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
-  /** Ends the wait for a thread (queueTimeoutMs); cleared when the call starts or is handed ahead. */
+  /** Ends the wait for a thread (queueTimeoutMs); cleared when the call starts running. */
   queueTimer: NodeJS.Timeout | undefined;
   /** Sent to a thread: no longer waiting in a queue. */
   posted: boolean;
