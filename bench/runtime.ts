@@ -12,6 +12,7 @@ import { Piscina } from 'piscina';
 import { compare } from './lib/measure.js';
 import { load, type Offloaded } from '../src/runtime/index.js';
 import { GuestInstance } from '../src/runtime/guest.js';
+import { glueShape, importGlue } from '../src/runtime/glue-shape.js';
 import { compilePackage, resolvePackage } from '../src/runtime/module-cache.js';
 import { buildFixture } from '../test/helpers/build-fixture.js';
 
@@ -132,7 +133,7 @@ console.log(`  scaling ${(many / (threads * one)).toFixed(2)} x N x one thread (
 const instanceTimes: number[] = [];
 for (let generation = 1; generation <= 40; generation++) {
   const instance = await GuestInstance.create(
-    { glueUrl, module: compiled.module, memoryMaxBytes: compiled.memoryMaxBytes, memoryLimited: false, maxResultBytes: Infinity, hidden: [] },
+    { glueUrl, module: compiled.module, memoryMaxBytes: compiled.memoryMaxBytes, memoryLimited: false, maxResultBytes: Infinity, shape: glueShape(await importGlue(glueUrl, 0)) },
     generation,
   );
   instanceTimes.push(instance.instanceMs);

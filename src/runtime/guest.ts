@@ -4,7 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { classifyThrown } from './classify-trap.js';
-import { glueShape, importGlue, isGlueClass, type FunctionShape, type GlueShape } from './glue-shape.js';
+import { importGlue, isGlueClass, type FunctionShape, type GlueShape } from './glue-shape.js';
 import { GROW_FAILURES_EXPORT } from './grow-probe.js';
 import { collectPanics, type Panic } from './panic-report.js';
 import type { CallResponse, CallSpec, Fault, InstanceConfig } from './protocol.js';
@@ -50,7 +50,7 @@ export class GuestInstance {
   private constructor(glue: Glue, config: InstanceConfig) {
     this.glue = glue;
     this.#config = config;
-    this.shape = glueShape(glue, new Set(config.hidden));
+    this.shape = config.shape;
     this.#classes = new Map(Object.entries(glue).filter((e): e is [string, ClassLike] => isGlueClass(e[1])));
     // A panic in the guest's start function happens here; capture it like a call's.
     const started = performance.now();
@@ -141,6 +141,11 @@ export class GuestInstance {
       (error: unknown) => this.#trapOutcome(id, error, panics.panics, started),
     );
     return Promise.race([settled, panicked]).finally(() => panics.stop());
+  }
+
+  /** A trap that surfaced outside any call's stack (an async export's continuation). */
+  strayTrap(id: number, error: unknown): CallOutcome {
+    return this.#trapOutcome(id, error, [], performance.now());
   }
 
   #trapOutcome(id: number, error: unknown, panics: readonly Panic[], started: number): CallOutcome {

@@ -60,7 +60,7 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     module: compiled.module,
     memoryMaxBytes: compiled.memoryMaxBytes,
     memoryLimited: compiled.memoryLimited,
-    hidden,
+    shape,
     maxResultBytes: (options.maxResultMb ?? 256) * 2 ** 20,
   };
   let executor: Executor;

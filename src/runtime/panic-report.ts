@@ -11,19 +11,21 @@ export interface Panic {
 type Listener = (line: string) => boolean;
 
 const listeners = new Set<Listener>();
-let original: typeof console.error | undefined;
+let tap: typeof console.error | undefined;
 
 function install(): void {
-  if (original) return;
-  original = console.error;
-  const passOn = original;
+  // Checked on every call, not once: an application (or a logger) may replace console.error
+  // after us, and the tap then wraps whatever console.error is now.
+  if (tap && console.error === tap) return;
+  const passOn = console.error;
   // Looked up at call time by the glue, so replacing the property is enough.
-  console.error = (...parts: unknown[]): void => {
+  tap = (...parts: unknown[]): void => {
     const line = parts.map(String).join(' ');
     let claimed = false;
     for (const listener of listeners) claimed = listener(line) || claimed;
     if (!claimed) passOn(...parts);
   };
+  console.error = tap;
 }
 
 /**

@@ -2,6 +2,7 @@
 // objects that cannot cross threads. Both sides import only types and constants from here.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { GlueShape } from './glue-shape.js';
 
 export type CallOp = 'call' | 'static' | 'construct' | 'method' | 'free' | 'get' | 'set';
 
@@ -37,8 +38,8 @@ export interface InstanceConfig {
   /** Pool only: where a worker blocked in a callback reads the reply, and the flag that wakes it. */
   callbackPort?: MessagePort;
   callbackSignal?: SharedArrayBuffer;
-  /** Exports that are not the crate's API (the `#[wasm_bindgen(start)]` function). */
-  hidden: string[];
+  /** What the glue exports, read once by load() and posted to every instance. */
+  shape: GlueShape;
 }
 
 /** A failure described in plain data, turned back into an error class on the calling side. */

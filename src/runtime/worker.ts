@@ -4,7 +4,6 @@
 // a fresh one, because a trapped instance (and the glue module holding it) cannot be reset.
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { classifyThrown } from './classify-trap.js';
 import { GuestInstance, InitFault, type CallbackBridge, type CallOutcome } from './guest.js';
 import type { CallbackReply, CallbackRequest, InstanceConfig, WorkerMessage, WorkerRequest } from './protocol.js';
 
@@ -85,8 +84,9 @@ function serve(instance: GuestInstance): void {
     // the trap's own exception must not reach the pool as a crash ahead of the report.
     if (trapped) return;
     if (!pending || pending.reported) throw error;
-    const fault = classifyThrown(error, [], { duringStart: false, usedBytes: instance.memory?.buffer.byteLength ?? 0, limitBytes: undefined, growFailures: undefined });
-    report({ response: { type: 'result', id: pending.id, ok: false, fault, trapped: true, runMs: 0 }, transfer: [], trapped: true });
+    const outcome = instance.strayTrap(pending.id, error);
+    // Whatever it was, the instance's own code failed mid-call: it is not reused.
+    report({ ...outcome, response: { ...outcome.response, trapped: true }, trapped: true } as CallOutcome);
   };
   process.on('uncaughtException', onStray);
   process.on('unhandledRejection', onStray);
