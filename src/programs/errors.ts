@@ -98,3 +98,10 @@ export class WagiResponseError extends OffloadProgramError {
     );
   }
 }
+
+/** The runner was closed: it takes no more runs, and the runs it had were stopped. */
+export class ProgramRunnerClosedError extends OffloadProgramError {
+  constructor() {
+    super('ERR_OFFLOAD_CLOSED', 'the program runner is closed; create a new one with createProgramRunner()');
+  }
+}
