@@ -112,7 +112,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
     reporter,
   );
   const lockfile = await findLockfile(crate.dir);
-  if (!artifact || !lockfile) throw new Error('cargo reported success without an artifact or a Cargo.lock');
+  if (!artifact || !lockfile) throw new CompileError('cargo reported success without an artifact or a Cargo.lock; run cargo build in the crate to see why, then report it.');
   if (!(await installsPanicHook({ dir: crate.dir, lockfile, cargoWasm: artifact.wasmPath }))) {
     reporter.info(missingPanicHookWarning(crate.name));
   }

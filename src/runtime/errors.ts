@@ -1,8 +1,10 @@
-// Every failure a caller can see is one of these classes, with a stable `code` to branch on
-// and a message that ends with what to do next. Codes never change once published.
+// Every failure a call can end with is one of these classes, with a stable `code` to branch on
+// and a message that ends with what to do next. The codes, their HTTP statuses and meanings
+// are rows of the one registry, src/error-codes.ts.
 
 import { OffloadError } from '../errors.js';
 
+/** The codes a call into a loaded package can end with: a subset of the registry's. */
 export type OffloadErrorCode =
   | 'ERR_OFFLOAD_TIMEOUT'
   | 'ERR_OFFLOAD_TRAP'
@@ -103,9 +105,7 @@ export class OffloadQueueTimeoutError extends OffloadCallError {
 
 export class OffloadClosedError extends OffloadCallError {
   constructor(fn: string | undefined, detail = 'the package was closed') {
-    super('ERR_OFFLOAD_CLOSED', `${fn ?? 'call'} was not run: ${detail}. Call load() again to get a new handle.`, {
-      ...(fn === undefined ? {} : { function: fn }),
-    });
+    super('ERR_OFFLOAD_CLOSED', `${fn ?? 'call'} was not run: ${detail}. Call load() again to get a new handle.`, { function: fn });
   }
 }
 

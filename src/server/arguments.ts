@@ -3,7 +3,7 @@
 // messages. After validation the object becomes the positional list the runtime takes.
 
 import type { FunctionSpec, ParamSpec } from './function-spec.js';
-import { HttpError } from './http-error.js';
+import { OffloadHttpError } from './http-error.js';
 
 export type NamedArgs = Record<string, unknown>;
 
@@ -21,7 +21,7 @@ export function normalizeBody(
 ): { named: unknown; rawBytes: Uint8Array | undefined } {
   if (Buffer.isBuffer(body)) {
     if (!spec.rawBytesParam) {
-      throw new HttpError(415, 'ERR_OFFLOAD_BAD_ARGUMENT', `${spec.name} takes a JSON body (an array or object of arguments), not raw bytes.`);
+      throw new OffloadHttpError('ERR_OFFLOAD_UNSUPPORTED_MEDIA_TYPE', `${spec.name} takes a JSON body (an array or object of arguments), not raw bytes.`);
     }
     const named: NamedArgs = { ...query };
     named[spec.rawBytesParam] = [];
@@ -31,8 +31,7 @@ export function normalizeBody(
   if (body === undefined) return { named: {}, rawBytes: undefined };
   if (Array.isArray(body)) {
     if (body.length > spec.params.length) {
-      throw new HttpError(
-        400,
+      throw new OffloadHttpError(
         'ERR_OFFLOAD_BAD_ARGUMENT',
         `${spec.name} takes ${spec.params.length} argument(s) (${spec.params.map((p) => p.name).join(', ') || 'none'}), got ${body.length}.` +
           // The usual slip: an array argument sent as the whole body instead of inside it.

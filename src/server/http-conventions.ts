@@ -6,9 +6,10 @@
 //   Retry-After, and every answer carries `Connection: close` so no keep-alive socket outlives
 //   the request it carried.
 
+import { ERROR_CODES } from '../errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { RETRY_AFTER_SECONDS } from './error-status.js';
+import { errorAnswer, type ErrorBody } from './error-status.js';
 import type { ServerState } from './operations.js';
 
 /** What each path answers: its methods, and for function routes the body limit. */
@@ -24,22 +25,19 @@ function pathOf(url: string | undefined): string {
 }
 
 /** The 405 answer for a known path, or undefined when the path is unknown (a 404). */
-export function methodNotAllowed(routes: RouteTable, method: string, url: string): { allow: string; body: Record<string, unknown> } | undefined {
+export function methodNotAllowed(routes: RouteTable, method: string, url: string): { allow: string; body: ErrorBody } | undefined {
   const route = routes.get(pathOf(url));
   if (!route || route.methods.includes(method)) return undefined;
   const allow = route.methods.join(', ');
   return {
     allow,
-    body: { statusCode: 405, code: 'ERR_OFFLOAD_METHOD_NOT_ALLOWED', message: `${pathOf(url)} answers ${allow}, not ${method}.` },
+    body: errorAnswer('ERR_OFFLOAD_METHOD_NOT_ALLOWED', `${pathOf(url)} answers ${allow}, not ${method}.`).body,
   };
 }
 
-function tooLarge(route: KnownRoute, length: number): Record<string, unknown> {
-  return {
-    statusCode: 413,
-    code: 'ERR_OFFLOAD_BODY_TOO_LARGE',
-    message: `the request body (${length} bytes) is larger than this function's limit of ${route.bodyLimitBytes} bytes.`,
-  };
+function tooLarge(route: KnownRoute, length: number): ErrorBody {
+  const message = `the request body (${length} bytes) is larger than this function's limit of ${route.bodyLimitBytes} bytes.`;
+  return errorAnswer('ERR_OFFLOAD_BODY_TOO_LARGE', message).body;
 }
 
 export function registerHttpConventions(app: FastifyInstance, routes: RouteTable, state: ServerState): void {
@@ -50,7 +48,7 @@ export function registerHttpConventions(app: FastifyInstance, routes: RouteTable
     const length = Number(request.headers['content-length']);
     if (route?.bodyLimitBytes !== undefined && length > route.bodyLimitBytes) {
       const body = JSON.stringify(tooLarge(route, length));
-      response.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      response.writeHead(ERROR_CODES.ERR_OFFLOAD_BODY_TOO_LARGE.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
       response.end(body);
       return;
     }
@@ -62,12 +60,10 @@ export function registerHttpConventions(app: FastifyInstance, routes: RouteTable
     // Here rather than in the 404 handler: Fastify checks a body method's content-type (QUERY,
     // PROPFIND, ...) before it finds that no route takes the method.
     const wrongMethod = methodNotAllowed(routes, request.method, request.url);
-    if (wrongMethod) return reply.code(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
+    if (wrongMethod) return reply.code(wrongMethod.body.statusCode).header('allow', wrongMethod.allow).send(wrongMethod.body);
     if (!state.draining) return;
-    return reply
-      .code(503)
-      .headers({ 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' })
-      .send({ statusCode: 503, code: 'ERR_OFFLOAD_SHUTTING_DOWN', message: 'the server is shutting down; retry on another replica.' });
+    const draining = errorAnswer('ERR_OFFLOAD_SHUTTING_DOWN', 'the server is shutting down; retry on another replica.', { connection: 'close' });
+    return reply.code(draining.statusCode).headers(draining.headers).send(draining.body);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -76,7 +72,7 @@ export function registerHttpConventions(app: FastifyInstance, routes: RouteTable
     // under a client still sending, which then reports a broken pipe instead of the 413. The
     // rest of the body is read and dropped instead, up to a bound, so the client finishes
     // sending and reads the answer.
-    if (!request.raw.complete && reply.statusCode === 413) discardBody(request.raw);
+    if (!request.raw.complete && reply.statusCode === ERROR_CODES.ERR_OFFLOAD_BODY_TOO_LARGE.status) discardBody(request.raw);
     return payload;
   });
 }

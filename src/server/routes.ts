@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest, FastifySchemaValidationError } fr
 import { fromQuery, normalizeBody, toPositional, type NamedArgs } from './arguments.js';
 import type { FunctionSpec } from './function-spec.js';
 import type { HostedPackage } from './hosted-package.js';
-import { HttpError } from './http-error.js';
+import { OffloadHttpError } from './http-error.js';
 import { encodeResult, resultSchemaForDocs } from './results.js';
 
 /** What a function route carries in its config, for metrics, logs and error messages. */
@@ -72,7 +72,7 @@ function queryArgumentsSchema(spec: FunctionSpec): Record<string, unknown> {
 function validationError(spec: FunctionSpec, errors: FastifySchemaValidationError[], dataVar: string): Error {
   const first = errors[0];
   const where = `${spec.name}(${spec.params.map((p) => p.name).join(', ')})`;
-  if (!first || (dataVar !== 'body' && dataVar !== 'querystring')) return new HttpError(400, 'ERR_OFFLOAD_BAD_ARGUMENT', `${where}: invalid ${dataVar}.`);
+  if (!first || (dataVar !== 'body' && dataVar !== 'querystring')) return new OffloadHttpError('ERR_OFFLOAD_BAD_ARGUMENT', `${where}: invalid ${dataVar}.`);
   const params = first.params as Record<string, unknown>;
   if (first.keyword === 'required') {
     const name = String(params.missingProperty);
@@ -122,6 +122,6 @@ function rangeOf(schema: Record<string, unknown>): string {
   return '';
 }
 
-function bad(message: string): HttpError {
-  return new HttpError(400, 'ERR_OFFLOAD_BAD_ARGUMENT', message);
+function bad(message: string): OffloadHttpError {
+  return new OffloadHttpError('ERR_OFFLOAD_BAD_ARGUMENT', message);
 }

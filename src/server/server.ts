@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { OffloadBadArgumentError } from '../runtime/index.js';
 import { resolveLimits, type PackageConfig, type RuntimeLimits } from './config.js';
 import { registerDocs } from './docs.js';
-import { answerFor } from './error-status.js';
+import { answerFor, errorAnswer } from './error-status.js';
 import { HostedPackage } from './hosted-package.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './lifecycle.js';
 import { createMetrics } from './metrics.js';
@@ -93,14 +93,11 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
     const answer = answerFor(error);
     if (call && (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const what = call.spec.rawBytesParam ? `"${call.spec.rawBytesParam}"` : `the arguments (${call.spec.params.map((p) => p.name).join(', ')})`;
-      answer.body.code = 'ERR_OFFLOAD_BODY_TOO_LARGE';
       answer.body.message = `the request body for ${call.spec.name} is larger than ${call.bodyLimitBytes} bytes; send less in ${what} or raise bodyLimitMb for ${call.package}.`;
     }
     if ((error as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      answer.body.code = 'ERR_OFFLOAD_UNSUPPORTED_MEDIA_TYPE';
       answer.body.message = `unsupported content-type ${JSON.stringify(request.headers['content-type'] ?? '')}: send the arguments as application/json${call?.spec.rawBytesParam ? `, or "${call.spec.rawBytesParam}" as application/octet-stream` : ''}.`;
     }
-    if (call) metrics.observeFailure(call.package, call.spec.name, answer.body.code);
     if (answer.statusCode >= 500) {
       // The host stack stays in the log; the client gets the code and message only.
       request.log.error({ err: error, code: answer.body.code }, answer.body.message);
@@ -109,18 +106,15 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
   });
   app.setNotFoundHandler(async (request, reply) => {
     const wrongMethod = methodNotAllowed(knownRoutes, request.method, request.url);
-    if (wrongMethod) return reply.code(405).header('allow', wrongMethod.allow).send(wrongMethod.body);
+    if (wrongMethod) return reply.code(wrongMethod.body.statusCode).header('allow', wrongMethod.allow).send(wrongMethod.body);
     const routes = hosted.flatMap((p) => p.functions.map((f) => routePath(p.name, f.name)));
     const programRoutes = programs.flatMap((p) => p.programs.map((program) => programRoutePath(p.name, program.name)));
     const served = [
       routes.length ? `Functions are called with POST: ${routes.join(', ')}; docs at /docs.` : '',
       programRoutes.length ? `WAGI programs answer any method at: ${programRoutes.join(', ')}.` : '',
     ];
-    return reply.code(404).send({
-      statusCode: 404,
-      code: 'ERR_OFFLOAD_NOT_FOUND',
-      message: `no route ${request.method} ${request.url.split('?')[0]}. ${served.filter(Boolean).join(' ')}`,
-    });
+    const notFound = errorAnswer('ERR_OFFLOAD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}. ${served.filter(Boolean).join(' ')}`);
+    return reply.code(notFound.statusCode).send(notFound.body);
   });
 
   await registerDocs(app, hosted);
