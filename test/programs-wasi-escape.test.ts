@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Errno, FstFlags, OFlags, Rights } from '../src/programs/wasi-constants.js';
+import { Errno, FstFlags, OFlags, Rights } from '../src/programs/wasi/constants.js';
 import { WasiPreview1 } from '../src/programs/wasi-preview1.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'offload-wasi-escape-')));

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Errno } from '../src/programs/wasi-constants.js';
-import { WasiErrnoError, resolveBeneath } from '../src/programs/wasi-paths.js';
+import { Errno } from '../src/programs/wasi/constants.js';
+import { WasiErrnoError, resolveBeneath } from '../src/programs/wasi/resolve-beneath.js';
 
 const top = mkdtempSync(join(tmpdir(), 'offload-paths-'));
 const root = join(top, 'grant');

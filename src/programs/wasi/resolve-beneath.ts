@@ -10,7 +10,7 @@
  */
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Errno } from './wasi-constants.js';
+import { Errno } from './constants.js';
 
 /** A WASI failure carrying its errno; the import wrappers turn it into a return value. */
 export class WasiErrnoError extends Error {
