@@ -1,15 +1,16 @@
-/**
- * The V8 engine: modules compiled once per process (keyed by content hash and memory cap,
- * because the cap is written into the module), run in a small pool of worker threads. A
- * timeout terminates the worker, which stops any guest code, even a loop that never calls
- * the host; the pool then starts a replacement.
- */
+/** The V8 program engine: a handle over a pool of worker threads running WASI programs. */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { BadModuleError, EngineFailedError, ProgramMemoryLimitError, ProgramTimeoutError } from './errors.js';
+import {
+  BadModuleError,
+  EngineFailedError,
+  ProgramMemoryLimitError,
+  ProgramRunnerClosedError,
+  ProgramTimeoutError,
+} from './errors.js';
 import { MAX_OUTPUT_BYTES, type NormalizedOptions, type ProgramResult } from './options.js';
 import { trapToError } from './outcome.js';
 import type { V8Reply, V8Task } from './v8-worker.js';
@@ -48,7 +49,7 @@ async function compileCapped(bytes: Uint8Array, info: ModuleInfo, memoryLimitMb:
 // The worker file sits next to this one, as .ts under tsx and .js once built.
 const workerPath = fileURLToPath(new URL(`./v8-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
-function startWorker(): Worker {
+function launchV8Worker(): Worker {
   if (!workerPath.endsWith('.ts')) return new Worker(workerPath);
   // Running from sources: on Node 20, tsx's ESM hooks (from --import tsx) do not reach
   // worker threads, so the worker registers tsx's require hook itself and loads the .ts.
@@ -56,34 +57,81 @@ function startWorker(): Worker {
   return new Worker(`require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(workerPath)});`, { eval: true });
 }
 
-class V8WorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly limiter: ConcurrencyLimiter;
-  private nextId = 1;
+/** A run in flight on one worker: how to stop it from outside (close()). */
+interface BusyRun {
+  worker: Worker;
+  abort: (error: Error) => void;
+}
 
-  constructor(size: number) {
-    this.limiter = new ConcurrencyLimiter(size);
+/**
+ * The V8 engine: modules compiled once per process (keyed by content hash and memory cap,
+ * because the cap is written into the module), run in a small pool of worker threads owned
+ * by one engine handle. A timeout terminates the worker, which stops any guest code, even a
+ * loop that never calls the host; the next run starts a replacement. close() terminates
+ * every worker, busy or idle, so a closed engine leaves nothing running.
+ */
+export class V8Engine {
+  readonly #idle: Worker[] = [];
+  readonly #busy = new Set<BusyRun>();
+  readonly #limiter: ConcurrencyLimiter;
+  #nextId = 1;
+  #closed = false;
+
+  /** `threads`: worker threads used at most at once, default one per core. */
+  constructor(options: { threads?: number } = {}) {
+    this.#limiter = new ConcurrencyLimiter(options.threads ?? availableParallelism());
   }
 
-  run(task: Omit<V8Task, 'id'>, timeoutMs: number): Promise<V8Reply> {
-    return this.limiter.run(() => this.runOn(this.idle.pop() ?? startWorker(), { ...task, id: this.nextId++ }, timeoutMs));
+  async run(bytes: Uint8Array, info: ModuleInfo, options: NormalizedOptions): Promise<ProgramResult> {
+    if (this.#closed) throw new ProgramRunnerClosedError();
+    const started = performance.now();
+    const module = await compileCapped(bytes, info, options.memoryLimitMb);
+    const task = { module, args: options.args, env: options.env, stdin: options.stdin, dirs: options.dirs, maxOutputBytes: MAX_OUTPUT_BYTES };
+    const reply = await this.#limiter.run(() => this.#runOnWorker(task, options.timeoutMs));
+    if (reply.kind === 'link') throw new BadModuleError(`it cannot be linked: ${reply.message}`);
+    // Structured clone delivers Uint8Arrays; give callers Buffers.
+    const output = { stdout: toBuffer(reply.stdout), stderr: toBuffer(reply.stderr) };
+    if (reply.kind === 'trap') {
+      throw trapToError({ engine: 'v8', message: reply.message, memoryLimitMb: options.memoryLimitMb, memoryBytes: reply.memoryBytes }, output);
+    }
+    return { exitCode: reply.exitCode, ...output, engine: 'v8', durationMs: performance.now() - started };
   }
 
-  private runOn(worker: Worker, task: V8Task, timeoutMs: number): Promise<V8Reply> {
+  /** Stops every worker, busy ones included: runs in flight and later runs reject with ProgramRunnerClosedError. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const busy = [...this.#busy];
+    for (const run of busy) run.abort(new ProgramRunnerClosedError());
+    await Promise.all([...this.#idle.splice(0), ...busy.map((run) => run.worker)].map((w) => w.terminate()));
+  }
+
+  #runOnWorker(task: Omit<V8Task, 'id'>, timeoutMs: number): Promise<V8Reply> {
+    // A run queued behind the limit when close() came must not start a worker.
+    if (this.#closed) return Promise.reject(new ProgramRunnerClosedError());
+    const worker = this.#idle.pop() ?? launchV8Worker();
+    const id = this.#nextId++;
     worker.ref();
     return new Promise<V8Reply>((resolve, reject) => {
+      const run: BusyRun = {
+        worker,
+        abort: (error) => {
+          cleanup();
+          reject(error);
+        },
+      };
       const cleanup = () => {
         clearTimeout(timer);
+        this.#busy.delete(run);
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
       };
       const onMessage = (reply: V8Reply) => {
-        if (reply.id !== task.id) return;
+        if (reply.id !== id) return;
         cleanup();
         // An idle worker must not keep the process alive.
         worker.unref();
-        this.idle.push(worker);
+        this.#idle.push(worker);
         resolve(reply);
       };
       const onError = (e: Error) => {
@@ -101,46 +149,34 @@ class V8WorkerPool {
         void worker.terminate();
         reject(new ProgramTimeoutError('v8', timeoutMs));
       }, timeoutMs);
+      this.#busy.add(run);
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage(task);
+      worker.postMessage({ ...task, id });
     });
   }
-
-  async close(): Promise<void> {
-    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
-  }
 }
 
-let pool: V8WorkerPool | undefined;
+let defaultEngine: V8Engine | undefined;
 
-/** Worker threads used by the V8 engine, default: one per core. */
+/** @deprecated removed when run-program.ts uses a runner */
 export function configureV8Pool(size = availableParallelism()): void {
-  void pool?.close();
-  pool = new V8WorkerPool(size);
+  void defaultEngine?.close();
+  defaultEngine = new V8Engine({ threads: size });
 }
 
+/** @deprecated removed when run-program.ts uses a runner */
 export async function closeV8Pool(): Promise<void> {
-  await pool?.close();
-  pool = undefined;
+  const engine = defaultEngine;
+  defaultEngine = undefined;
+  await engine?.close();
 }
 
-export async function runOnV8(bytes: Uint8Array, info: ModuleInfo, options: NormalizedOptions): Promise<ProgramResult> {
-  const started = performance.now();
-  const module = await compileCapped(bytes, info, options.memoryLimitMb);
-  pool ??= new V8WorkerPool(availableParallelism());
-  const reply = await pool.run(
-    { module, args: options.args, env: options.env, stdin: options.stdin, dirs: options.dirs, maxOutputBytes: MAX_OUTPUT_BYTES },
-    options.timeoutMs,
-  );
-  if (reply.kind === 'link') throw new BadModuleError(`it cannot be linked: ${reply.message}`);
-  // Structured clone delivers Uint8Arrays; give callers Buffers.
-  const output = { stdout: toBuffer(reply.stdout), stderr: toBuffer(reply.stderr) };
-  if (reply.kind === 'trap') {
-    throw trapToError({ engine: 'v8', message: reply.message, memoryLimitMb: options.memoryLimitMb, memoryBytes: reply.memoryBytes }, output);
-  }
-  return { exitCode: reply.exitCode, ...output, engine: 'v8', durationMs: performance.now() - started };
+/** @deprecated removed when run-program.ts uses a runner */
+export function runOnV8(bytes: Uint8Array, info: ModuleInfo, options: NormalizedOptions): Promise<ProgramResult> {
+  defaultEngine ??= new V8Engine();
+  return defaultEngine.run(bytes, info, options);
 }
 
 function toBuffer(u: Uint8Array): Buffer {
