@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ProgramRunnerClosedError } from '../src/programs/errors.js';
 import { normalizeOptions } from '../src/programs/options.js';
 import { V8Engine } from '../src/programs/v8-engine.js';
-import { inspectProgram } from '../src/programs/wasm-module.js';
+import { inspectProgram } from '../src/programs/inspect-program.js';
 import { buildProgramFixture } from './helpers/build-program.js';
 
 const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));

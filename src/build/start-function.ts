@@ -3,7 +3,7 @@
 // Calling it again re-runs start-up code, so the package's types should not offer it.
 
 import { readFile } from 'node:fs/promises';
-import { startFunctionExport } from '../runtime/grow-probe.js';
+import { startFunctionExport } from '../wasm/start-function.js';
 
 /** The name the start function is exported under, read from the module itself. */
 export async function findStartFunction(wasmPath: string): Promise<string | undefined> {

@@ -1,11 +1,13 @@
 /**
- * Turning how a run ended into a result or a typed error, shared by both engines so the same
- * program fails the same way on each.
+ * Turning how a program's run ended into a typed error, shared by both engines so the same
+ * program fails the same way on each. What kind of trap it was is decided by the classifier
+ * the runtime uses too (src/wasm/classify-trap.ts); the evidence here is what a program
+ * leaves: its stderr, and on V8 the size its memory reached.
  */
+import { ALLOCATION_FAILED, STACK_OVERFLOW, classifyTrap } from '../wasm/classify-trap.js';
 import { ProgramMemoryLimitError, ProgramTrapError, type ProgramOutput } from './errors.js';
 
-/** Rust's alloc error handler prints this before aborting; any std-based program does. */
-const ALLOC_FAILED = /memory allocation of (\d+) bytes failed/;
+/** How Rust's default panic hook reports a panic on stderr. */
 const RUST_PANIC = /panicked at ([^\n]*):\n([^\n]*)/;
 
 export interface TrapInfo {
@@ -19,17 +21,21 @@ export interface TrapInfo {
 
 export function trapToError(info: TrapInfo, output: ProgramOutput): ProgramTrapError | ProgramMemoryLimitError {
   const stderr = output.stderr.toString('utf8');
-  const alloc = ALLOC_FAILED.exec(stderr);
-  if (alloc) {
-    return new ProgramMemoryLimitError(info.engine, info.memoryLimitMb, `an allocation of ${alloc[1]} bytes failed`, output);
-  }
+  const allocation = ALLOCATION_FAILED.exec(stderr);
   const panic = RUST_PANIC.exec(stderr);
-  if (panic) return new ProgramTrapError(info.engine, `panicked at ${panic[1]}: ${panic[2]}`, output);
-  // Programs without Rust's handler: a trap with memory grown to within a MiB of the cap is
-  // almost certainly a failed allocation.
-  const limitBytes = info.memoryLimitMb * 1024 * 1024;
-  if (info.memoryBytes !== undefined && info.memoryBytes + 1024 * 1024 > limitBytes) {
-    return new ProgramMemoryLimitError(info.engine, info.memoryLimitMb, `memory reached ${info.memoryBytes} bytes`, output);
+  const panicText = panic ? `panicked at ${panic[1]}: ${panic[2]}` : undefined;
+  // A program has no grow probe: memory grown to within a MiB of the cap is taken as a sign
+  // that it ran out, and anything else as no sign either way.
+  const nearCap = info.memoryBytes !== undefined && info.memoryBytes + 2 ** 20 > info.memoryLimitMb * 2 ** 20;
+  const kind = classifyTrap({
+    message: info.message,
+    stackOverflow: STACK_OVERFLOW.test(info.message),
+    rustMessage: allocation?.[0] ?? panicText,
+    memoryExhausted: nearCap ? true : undefined,
+  });
+  if (kind === 'out_of_memory') {
+    const detail = allocation ? `an allocation of ${allocation[1]} bytes failed` : `memory reached ${info.memoryBytes} bytes`;
+    return new ProgramMemoryLimitError(info.engine, info.memoryLimitMb, detail, output);
   }
-  return new ProgramTrapError(info.engine, info.message, output);
+  return new ProgramTrapError(info.engine, kind === 'panic' && panicText ? panicText : info.message, output);
 }

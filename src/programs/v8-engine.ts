@@ -1,9 +1,9 @@
 /** The V8 program engine: a handle over a pool of worker threads running WASI programs. */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { launchWorker } from '../wasm/launch-worker.js';
+import { pagesFor } from '../wasm/memory-limits.js';
+import { compileModule } from '../wasm/module-cache.js';
 import {
   BadModuleError,
   EngineFailedError,
@@ -11,51 +11,29 @@ import {
   ProgramRunnerClosedError,
   ProgramTimeoutError,
 } from './errors.js';
+import type { ModuleInfo } from './inspect-program.js';
+import { ConcurrencyLimiter } from './limiter.js';
 import { MAX_OUTPUT_BYTES, type NormalizedOptions, type ProgramResult } from './options.js';
 import { trapToError } from './outcome.js';
 import type { V8Reply, V8Task } from './v8-worker.js';
-import { limitMemory } from '../runtime/wasm-limits.js';
-import { pagesFor, type ModuleInfo } from './wasm-module.js';
-import { ConcurrencyLimiter } from './limiter.js';
 
-const MODULE_CACHE_LIMIT = 64;
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
-
+/** The module with the memory cap written in, from the process's one compiled-module cache. */
 async function compileCapped(bytes: Uint8Array, info: ModuleInfo, memoryLimitMb: number): Promise<WebAssembly.Module> {
   const pages = pagesFor(memoryLimitMb);
-  const key = `${info.hash}:${pages}`;
-  let module = compiled.get(key);
-  if (!module) {
-    if (info.memory.min > pages) {
-      throw new ProgramMemoryLimitError('v8', memoryLimitMb, `the module starts with ${info.memory.min} pages of memory`, {
-        stdout: Buffer.alloc(0),
-        stderr: Buffer.alloc(0),
-      });
-    }
-    // The same binary rewrite as the library runtime: the cap is enforced by the engine itself.
-    module = WebAssembly.compile(limitMemory(bytes, pages) as Uint8Array<ArrayBuffer>);
-    compiled.set(key, module);
-    module.catch(() => compiled.delete(key));
-    // Insertion order is age order: drop the oldest module when the cache is full.
-    if (compiled.size > MODULE_CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
+  if (info.memory.min > pages) {
+    throw new ProgramMemoryLimitError('v8', memoryLimitMb, `the module starts with ${info.memory.min} pages of memory`, {
+      stdout: Buffer.alloc(0),
+      stderr: Buffer.alloc(0),
+    });
   }
   try {
-    return await module;
+    return (await compileModule(bytes, pages, info.hash)).module;
   } catch (e) {
     throw new BadModuleError((e as Error).message, { cause: e });
   }
 }
 
-// The worker file sits next to this one, as .ts under tsx and .js once built.
-const workerPath = fileURLToPath(new URL(`./v8-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-
-function launchV8Worker(): Worker {
-  if (!workerPath.endsWith('.ts')) return new Worker(workerPath);
-  // Running from sources: on Node 20, tsx's ESM hooks (from --import tsx) do not reach
-  // worker threads, so the worker registers tsx's require hook itself and loads the .ts.
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  return new Worker(`require(${JSON.stringify(tsxApi)}).register(); require(${JSON.stringify(workerPath)});`, { eval: true });
-}
+const workerEntry = new URL('./v8-worker.js', import.meta.url);
 
 /** A run in flight on one worker: how to stop it from outside (close()). */
 interface BusyRun {
@@ -108,7 +86,7 @@ export class V8Engine {
   #runOnWorker(task: Omit<V8Task, 'id'>, timeoutMs: number): Promise<V8Reply> {
     // A run queued behind the limit when close() came must not start a worker.
     if (this.#closed) return Promise.reject(new ProgramRunnerClosedError());
-    const worker = this.#idle.pop() ?? launchV8Worker();
+    const worker = this.#idle.pop() ?? launchWorker(workerEntry);
     const id = this.#nextId++;
     worker.ref();
     return new Promise<V8Reply>((resolve, reject) => {
@@ -156,27 +134,6 @@ export class V8Engine {
       worker.postMessage({ ...task, id });
     });
   }
-}
-
-let defaultEngine: V8Engine | undefined;
-
-/** @deprecated removed when run-program.ts uses a runner */
-export function configureV8Pool(size = availableParallelism()): void {
-  void defaultEngine?.close();
-  defaultEngine = new V8Engine({ threads: size });
-}
-
-/** @deprecated removed when run-program.ts uses a runner */
-export async function closeV8Pool(): Promise<void> {
-  const engine = defaultEngine;
-  defaultEngine = undefined;
-  await engine?.close();
-}
-
-/** @deprecated removed when run-program.ts uses a runner */
-export function runOnV8(bytes: Uint8Array, info: ModuleInfo, options: NormalizedOptions): Promise<ProgramResult> {
-  defaultEngine ??= new V8Engine();
-  return defaultEngine.run(bytes, info, options);
 }
 
 function toBuffer(u: Uint8Array): Buffer {

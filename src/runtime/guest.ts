@@ -3,9 +3,9 @@
 // throws for a call; every outcome is a CallResponse, so the caller's side decides what to do.
 
 import { performance } from 'node:perf_hooks';
-import { classifyThrown } from './classify-trap.js';
+import { classifyThrown } from './trap-fault.js';
 import { importGlue, isGlueClass, type FunctionShape, type GlueShape } from './glue-shape.js';
-import { GROW_FAILURES_EXPORT } from './grow-probe.js';
+import { GROW_FAILURES_EXPORT } from '../wasm/grow-probe.js';
 import { collectPanics, type Panic } from './panic-report.js';
 import type { CallResponse, CallSpec, Fault, InstanceConfig } from './protocol.js';
 import { OBJECT_KEY, isWireCallback, isWireRef, CALLBACK_KEY, REF_KEY } from './protocol.js';

@@ -27,7 +27,7 @@ import { Metrics, type MetricsSnapshot } from './metrics.js';
 import type { CallbackReply, CallbackRequest, CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
 import { CALLBACK_KEY, OBJECT_KEY, REF_KEY, isWireObject } from './protocol.js';
 import { Queue } from './queue.js';
-import { workerExecArgv } from './worker-argv.js';
+import { workerExecArgv } from '../wasm/worker-exec-argv.js';
 
 export interface PoolOptions {
   minThreads: number;

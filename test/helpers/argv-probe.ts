@@ -1,4 +1,4 @@
-// Loads a package and calls it once, printing the answer: run by runtime-argv.test.ts under
+// Loads a package and calls it once, printing the answer: run by wasm-launch-worker.test.ts under
 // the ways people start Node (a --test run, --import tsx), whose flags workers inherit.
 import { load } from '../../src/runtime/index.js';
 import { buildFixture } from './build-fixture.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { before, test } from 'node:test';
-import { workerExecArgv } from '../src/runtime/worker-argv.js';
+import { workerExecArgv } from '../src/wasm/worker-exec-argv.js';
 import { buildFixture, type BuiltFixture } from './helpers/build-fixture.js';
 import { repoRoot } from './helpers/cli.js';
 
