@@ -12,8 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { closeV8Pool, prepareWasmEdge, runProgram } from '../src/programs/index.js';
-import { inspectProgram } from '../src/programs/wasm-module.js';
+import { createProgramRunner } from '../src/programs/index.js';
 import { buildProgramFixture, ensureWasmEdge } from '../test/helpers/build-program.js';
 
 const steps = Number(process.argv[2] ?? 10_000_000);
@@ -45,16 +44,17 @@ async function main() {
   const [bins] = await Promise.all([buildProgramFixture(crateDir), ensureWasmEdge()]);
   const wasmPath = bins.get('nbody')!;
   const bytes = readFileSync(wasmPath);
-  const info = inspectProgram(bytes);
+  // One runner for the whole benchmark, as an application would hold one.
+  const runner = createProgramRunner();
   const aotStart = performance.now();
-  const { wasmedge, artifact } = await prepareWasmEdge(bytes, info);
+  const { wasmedge, artifact } = await runner.prepare(bytes);
   const aotMs = performance.now() - aotStart;
   console.log('done');
 
   const engines: Record<string, (arg: string) => Promise<string>> = {
     native: async (arg) => (await promisify(execFile)(native, [arg])).stdout,
-    v8: async (arg) => (await runProgram(bytes, { engine: 'v8', args: [arg], timeoutMs: 600_000 })).stdout.toString(),
-    'wasmedge aot': async (arg) => (await runProgram(bytes, { engine: 'wasmedge', args: [arg], timeoutMs: 600_000 })).stdout.toString(),
+    v8: async (arg) => (await runner.run(bytes, { engine: 'v8', args: [arg], timeoutMs: 600_000 })).stdout.toString(),
+    'wasmedge aot': async (arg) => (await runner.run(bytes, { engine: 'wasmedge', args: [arg], timeoutMs: 600_000 })).stdout.toString(),
   };
 
   // Start-up: the first V8 run pays for the worker thread and compiling the module; later
@@ -78,7 +78,7 @@ async function main() {
     }
     results[name] = median(times);
   }
-  await closeV8Pool();
+  await runner.close();
 
   const reference = outputs.get('native');
   for (const [name, out] of outputs) {

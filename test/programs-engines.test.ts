@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ProgramTimeoutError, closeV8Pool, configureWasmEdgeConcurrency, prepareWasmEdge, runProgram } from '../src/programs/index.js';
+import { ProgramTimeoutError, createProgramRunner, runProgram } from '../src/programs/index.js';
 import { ConcurrencyLimiter } from '../src/programs/limiter.js';
-import { inspectProgram } from '../src/programs/wasm-module.js';
+import { inspectProgram } from '../src/programs/inspect-program.js';
 import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
 
 const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
@@ -23,7 +23,6 @@ before(async () => {
   [bins] = await Promise.all([buildProgramFixture(crateDir), ensureWasmEdge()]);
 });
 after(async () => {
-  await closeV8Pool();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -34,13 +33,15 @@ describe('WasmEdge AOT cache', () => {
     try {
       const bytes = readFileSync(bins.get('exitcode')!);
       const info = inspectProgram(bytes);
-      const first = await prepareWasmEdge(bytes, info);
+      const runner = createProgramRunner();
+      const first = await runner.prepare(bytes);
       assert.equal(first.artifact.compiled, true);
       assert.ok(first.artifact.dir.startsWith(join(scratch, 'aot', info.hash)), first.artifact.dir);
       assert.ok(existsSync(first.artifact.path));
       const mtime = statSync(first.artifact.path).mtimeMs;
 
-      const second = await prepareWasmEdge(bytes, info);
+      const second = await runner.prepare(bytes);
+      await runner.close();
       assert.equal(second.artifact.compiled, false);
       assert.equal(second.artifact.path, first.artifact.path);
       const result = await runProgram(bytes, { engine: 'wasmedge', args: ['9'] });
@@ -101,24 +102,24 @@ describe('concurrency limits', () => {
   });
 
   test('WasmEdge runs wait for a free slot', async () => {
-    configureWasmEdgeConcurrency(1);
+    const runner = createProgramRunner({ wasmedgeProcesses: 1 });
     try {
       const spin = readFileSync(bins.get('spin')!);
       const echo = readFileSync(bins.get('echo')!);
       // Compile both first so only the runs compete for the slot.
-      await prepareWasmEdge(spin, inspectProgram(spin));
-      await prepareWasmEdge(echo, inspectProgram(echo));
+      await runner.prepare(spin);
+      await runner.prepare(echo);
       const order: string[] = [];
-      const slow = runProgram(spin, { engine: 'wasmedge', timeoutMs: 1000 }).catch((e) => {
+      const slow = runner.run(spin, { engine: 'wasmedge', timeoutMs: 1000 }).catch((e) => {
         assert.ok(e instanceof ProgramTimeoutError);
         order.push('spin killed');
       });
-      const fast = runProgram(echo, { engine: 'wasmedge' }).then(() => order.push('echo done'));
+      const fast = runner.run(echo, { engine: 'wasmedge' }).then(() => order.push('echo done'));
       await Promise.all([slow, fast]);
       // With one slot, the quick program could only start after the endless one was killed.
       assert.deepEqual(order, ['spin killed', 'echo done']);
     } finally {
-      configureWasmEdgeConcurrency(2);
+      await runner.close();
     }
   });
 });

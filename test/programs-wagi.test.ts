@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { WagiResponseError, closeV8Pool, runProgram, wagiRequestToOptions, wagiResponseFromResult, type ProgramEngine } from '../src/programs/index.js';
+import { WagiResponseError, runProgram, wagiRequestToOptions, wagiResponseFromResult, type ProgramEngine } from '../src/programs/index.js';
 import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
 
 const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
@@ -16,7 +16,6 @@ before(async () => {
   const [bins] = await Promise.all([buildProgramFixture(crateDir), ensureWasmEdge()]);
   wagiEcho = readFileSync(bins.get('wagi_echo')!);
 });
-after(() => closeV8Pool());
 
 describe('wagiRequestToOptions', () => {
   test('maps method, path, headers, query and body to CGI conventions', () => {

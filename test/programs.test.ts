@@ -19,8 +19,7 @@ import {
   ProgramMemoryLimitError,
   ProgramTimeoutError,
   ProgramTrapError,
-  closeV8Pool,
-  runProgram,
+  createProgramRunner,
   type ProgramEngine,
   type ProgramResult,
 } from '../src/programs/index.js';
@@ -30,6 +29,8 @@ const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
 const engines: ProgramEngine[] = ['v8', 'wasmedge'];
 const scratch = mkdtempSync(join(tmpdir(), 'offload-programs-'));
 let bins: Map<string, string>;
+// One runner for the file, as an application would hold one; closed when the file ends.
+const runner = createProgramRunner();
 const wasm = (name: string): Buffer => readFileSync(bins.get(name)!);
 
 // A variable the host process has but never grants: no engine may show it to the guest.
@@ -40,7 +41,7 @@ before(async () => {
   [bins] = await Promise.all([buildProgramFixture(crateDir), ensureWasmEdge()]);
 });
 after(async () => {
-  await closeV8Pool();
+  await runner.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -221,7 +222,7 @@ async function runCase(engine: ProgramEngine, c: Case): Promise<CaseRecord> {
   const before = initialTree(root);
   const record: CaseRecord = { steps: [], tree: [] };
   for (const step of c.steps) {
-    const result: ProgramResult = await runProgram(wasm(c.bin), {
+    const result: ProgramResult = await runner.run(wasm(c.bin), {
       engine,
       args: step.args(root),
       env: step.env,
@@ -255,18 +256,18 @@ for (const engine of engines) {
     }
 
     test('an endless loop is killed by the timeout, and the engine keeps working', async () => {
-      await assert.rejects(runProgram(wasm('spin'), { engine, timeoutMs: 500 }), (e: unknown) => {
+      await assert.rejects(runner.run(wasm('spin'), { engine, timeoutMs: 500 }), (e: unknown) => {
         assert.ok(e instanceof ProgramTimeoutError);
         assert.equal(e.code, 'ERR_OFFLOAD_TIMEOUT');
         assert.match(e.message, /did not finish within 500 ms/);
         return true;
       });
-      const next = await runProgram(wasm('exitcode'), { engine, args: ['5'] });
+      const next = await runner.run(wasm('exitcode'), { engine, args: ['5'] });
       assert.equal(next.exitCode, 5);
     });
 
     test('a memory bomb is stopped by the memory cap', async () => {
-      await assert.rejects(runProgram(wasm('membomb'), { engine, memoryLimitMb: 32, timeoutMs: 20_000 }), (e: unknown) => {
+      await assert.rejects(runner.run(wasm('membomb'), { engine, memoryLimitMb: 32, timeoutMs: 20_000 }), (e: unknown) => {
         assert.ok(e instanceof ProgramMemoryLimitError, String(e));
         assert.equal(e.code, 'ERR_OFFLOAD_MEMORY');
         assert.match(e.message, /memory limit of 32 MiB/);
@@ -278,7 +279,7 @@ for (const engine of engines) {
     });
 
     test('a larger cap lets the same program allocate more', async () => {
-      await assert.rejects(runProgram(wasm('membomb'), { engine, memoryLimitMb: 80, timeoutMs: 20_000 }), (e: unknown) => {
+      await assert.rejects(runner.run(wasm('membomb'), { engine, memoryLimitMb: 80, timeoutMs: 20_000 }), (e: unknown) => {
         assert.ok(e instanceof ProgramMemoryLimitError);
         assert.match(e.stderr.toString(), /allocated 64 MiB/);
         return true;
@@ -286,7 +287,7 @@ for (const engine of engines) {
     });
 
     test('a panic is a trap carrying the panic message', async () => {
-      await assert.rejects(runProgram(wasm('exitcode'), { engine, args: ['panic', 'the reason'] }), (e: unknown) => {
+      await assert.rejects(runner.run(wasm('exitcode'), { engine, args: ['panic', 'the reason'] }), (e: unknown) => {
         assert.ok(e instanceof ProgramTrapError, String(e));
         assert.equal(e.code, 'ERR_OFFLOAD_TRAP');
         assert.match(e.trap, /panicked at src\/bin\/exitcode.rs:\d+:\d+: the reason/);
@@ -296,7 +297,7 @@ for (const engine of engines) {
     });
 
     test("a trap carries the guest's own stderr, so the caller can show it", async () => {
-      await assert.rejects(runProgram(wasm('exitcode'), { engine, args: ['panic', 'shown to the user'] }), (e: unknown) => {
+      await assert.rejects(runner.run(wasm('exitcode'), { engine, args: ['panic', 'shown to the user'] }), (e: unknown) => {
         assert.ok(e instanceof ProgramTrapError, String(e));
         assert.match(e.stderr.toString('utf8'), /thread 'main' \(\d+\) panicked at src\/bin\/exitcode\.rs:\d+:\d+:\nshown to the user\n/);
         // Nothing of the engine's own logging is mixed into the guest's stream.
@@ -312,15 +313,15 @@ for (const engine of engines) {
         assert.match(e.message, pattern);
         return true;
       };
-      await assert.rejects(runProgram(Buffer.from('definitely not wasm'), { engine }), check(/magic number/));
-      await assert.rejects(runProgram(wasm('echo').subarray(0, 200), { engine }), check(/not a runnable WASI program/));
+      await assert.rejects(runner.run(Buffer.from('definitely not wasm'), { engine }), check(/magic number/));
+      await assert.rejects(runner.run(wasm('echo').subarray(0, 200), { engine }), check(/not a runnable WASI program/));
       // A valid module that is not a command: no _start.
       const library = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1]);
-      await assert.rejects(runProgram(library, { engine }), check(/exports no _start/));
+      await assert.rejects(runner.run(library, { engine }), check(/exports no _start/));
     });
 
     test('a grant of a missing directory is refused before anything runs', async () => {
-      await assert.rejects(runProgram(wasm('echo'), { engine, dirs: [{ guest: '/data', host: join(scratch, 'nope') }] }), (e: unknown) => {
+      await assert.rejects(runner.run(wasm('echo'), { engine, dirs: [{ guest: '/data', host: join(scratch, 'nope') }] }), (e: unknown) => {
         assert.ok(e instanceof InvalidProgramOptionsError);
         assert.equal(e.code, 'ERR_OFFLOAD_INVALID_OPTIONS');
         assert.match(e.message, /cannot be granted/);
@@ -341,7 +342,7 @@ describe('both engines', () => {
   test('run concurrently without mixing up outputs', async () => {
     const runs = [];
     for (let i = 0; i < 6; i++) {
-      for (const engine of engines) runs.push(runProgram(wasm('exitcode'), { engine, args: [String(i)] }).then((r) => [engine, i, r] as const));
+      for (const engine of engines) runs.push(runner.run(wasm('exitcode'), { engine, args: [String(i)] }).then((r) => [engine, i, r] as const));
     }
     for (const [, i, r] of await Promise.all(runs)) {
       assert.equal(r.exitCode, i);

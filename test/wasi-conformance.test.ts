@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { closeV8Pool, type ProgramEngine } from '../src/programs/index.js';
+import { createProgramRunner, type ProgramEngine } from '../src/programs/index.js';
 import { ensureWasmEdge } from './helpers/build-program.js';
 import {
   formatScores,
@@ -24,6 +24,7 @@ import {
 const SUITE_SIZE = { c: 14, assemblyscript: 12, rust: 46 };
 
 let tests: ConformanceTest[];
+const runner = createProgramRunner();
 const scores: EngineScore[] = [];
 
 before(async () => {
@@ -31,7 +32,7 @@ before(async () => {
   [tests] = await Promise.all([listConformanceTests(), ensureWasmEdge()]);
 });
 after(async () => {
-  await closeV8Pool();
+  await runner.close();
   if (scores.length > 0) console.log(`\nWASI test suite on offload's engines\n\n${formatScores(scores)}\n`);
 });
 
@@ -43,7 +44,7 @@ describe('the official WASI test suite', () => {
 
   for (const engine of ['v8', 'wasmedge'] as ProgramEngine[]) {
     test(`passes every test on ${engine}`, async () => {
-      const outcomes = await runConformance(tests, offloadEngine(engine), 2);
+      const outcomes = await runConformance(tests, offloadEngine(engine, runner), 2);
       scores.push({ engine: `offload ${engine}`, outcomes });
       const failures = outcomes.filter((o) => !o.passed).map((o) => `${o.id}: ${o.reason}`);
       assert.deepEqual(failures, [], `${failures.length} of ${outcomes.length} WASI tests failed on ${engine}`);

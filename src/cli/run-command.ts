@@ -3,7 +3,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import {
   ProgramMemoryLimitError,
   ProgramTrapError,
-  closeV8Pool,
   runProgram,
   type DirGrant,
   type ProgramEngine,
@@ -88,8 +87,6 @@ export function registerRunCommand(program: Command): void {
           process.stderr.write(error.stderr);
         }
         throw error;
-      } finally {
-        await closeV8Pool();
       }
     });
 }

@@ -31,6 +31,8 @@ export interface ChildStdio {
    * child has exited and `drained` has resolved. Skipping it is safe, only slower.
    */
   recycle(): void;
+  /** Close everything without running a child: for a run called off before its spawn. */
+  discard(): void;
 }
 
 const mkfifo = promisify(execFile);
@@ -94,6 +96,10 @@ export async function childStdio(input: Uint8Array): Promise<ChildStdio> {
         // Our stdin end may still be flushing (or failing) after the child is gone.
         stdin.destroy();
         void stdinClosed.then(() => idle.push(dir));
+      },
+      discard: () => {
+        for (const fd of childEnds.splice(0)) closeSync(fd);
+        for (const s of sockets) s.destroy();
       },
     };
   } catch (e) {

@@ -1,8 +1,8 @@
-/** offload's WASI programs: runProgram on V8 or WasmEdge, and the WAGI translation. */
+/** offload's WASI programs: a runner for V8 or WasmEdge (and runProgram, its one-shot form), and the WAGI translation. */
+export { createProgramRunner, type ProgramRunner, type ProgramRunnerOptions } from './program-runner.js';
 export { runProgram } from './run-program.js';
 export type { DirGrant, ProgramEngine, ProgramResult, RunProgramOptions } from './options.js';
-export { configureV8Pool, closeV8Pool } from './v8-engine.js';
-export { configureWasmEdgeConcurrency, prepareWasmEdge } from './wasmedge-engine.js';
+export type { PreparedWasmEdge } from './wasmedge-engine.js';
 export { locateWasmEdge, type WasmEdgeBinary } from './wasmedge-locate.js';
 export { aotCacheDir } from './wasmedge-aot.js';
 export { wagiRequestToOptions, wagiResponseFromResult, type WagiRequest, type WagiResponse } from './wagi.js';
@@ -16,4 +16,5 @@ export {
   EngineFailedError,
   InvalidProgramOptionsError,
   WagiResponseError,
+  ProgramRunnerClosedError,
 } from './errors.js';

@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WASI } from 'node:wasi';
 import { childStdio } from '../../src/programs/child-stdio.js';
-import { closeV8Pool, runProgram, type ProgramEngine } from '../../src/programs/index.js';
+import { createProgramRunner, type ProgramEngine, type ProgramRunner } from '../../src/programs/index.js';
 import { buildProgramFixture } from './build-program.js';
 
 export const suiteDir = fileURLToPath(new URL('../fixtures/wasi-testsuite/', import.meta.url));
@@ -151,10 +151,10 @@ export async function runConformance(tests: ConformanceTest[], engine: EngineRun
   return outcomes;
 }
 
-/** An offload engine through the public runProgram, exactly as a user calls it. */
-export function offloadEngine(engine: ProgramEngine): EngineRunner {
+/** An offload engine through a public program runner, exactly as a user calls it. */
+export function offloadEngine(engine: ProgramEngine, runner: ProgramRunner): EngineRunner {
   return async (request) => {
-    const result = await runProgram(request.wasm, {
+    const result = await runner.run(request.wasm, {
       engine,
       args: request.args,
       env: request.env,
@@ -229,21 +229,25 @@ export function formatScores(scores: EngineScore[]): string {
   return lines.join('\n');
 }
 
-const engines: Record<string, { label: string; runner: () => EngineRunner; concurrency: number }> = {
-  v8: { label: 'offload v8', runner: () => offloadEngine('v8'), concurrency: 2 },
-  wasmedge: { label: 'offload wasmedge', runner: () => offloadEngine('wasmedge'), concurrency: 2 },
+const engines: Record<string, { label: string; runner: (programs: ProgramRunner) => EngineRunner; concurrency: number }> = {
+  v8: { label: 'offload v8', runner: (programs) => offloadEngine('v8', programs), concurrency: 2 },
+  wasmedge: { label: 'offload wasmedge', runner: (programs) => offloadEngine('wasmedge', programs), concurrency: 2 },
   'node-wasi': { label: 'node:wasi', runner: () => nodeWasiEngine, concurrency: 1 },
 };
 
 async function main(names: string[]): Promise<void> {
   const tests = await listConformanceTests();
   const scores: EngineScore[] = [];
-  for (const name of names.length > 0 ? names : Object.keys(engines)) {
-    const engine = engines[name];
-    if (!engine) throw new Error(`unknown engine ${name}; expected one of ${Object.keys(engines).join(', ')}`);
-    scores.push({ engine: engine.label, outcomes: await runConformance(tests, engine.runner(), engine.concurrency) });
+  const programs = createProgramRunner();
+  try {
+    for (const name of names.length > 0 ? names : Object.keys(engines)) {
+      const engine = engines[name];
+      if (!engine) throw new Error(`unknown engine ${name}; expected one of ${Object.keys(engines).join(', ')}`);
+      scores.push({ engine: engine.label, outcomes: await runConformance(tests, engine.runner(programs), engine.concurrency) });
+    }
+  } finally {
+    await programs.close();
   }
-  await closeV8Pool();
   console.log(`WASI test suite (${tests.length} tests), Node ${process.version}, ${new Date().toISOString()}\n`);
   console.log(formatScores(scores));
 }
