@@ -70,7 +70,8 @@ export class V8Engine {
     // Structured clone delivers Uint8Arrays; give callers Buffers.
     const output = { stdout: toBuffer(reply.stdout), stderr: toBuffer(reply.stderr) };
     if (reply.kind === 'trap') {
-      throw trapToError({ engine: 'v8', message: reply.message, memoryLimitMb: options.memoryLimitMb, memoryBytes: reply.memoryBytes }, output);
+      const { message, memoryBytes, growFailures } = reply;
+      throw trapToError({ engine: 'v8', message, memoryLimitMb: options.memoryLimitMb, memoryBytes, growFailures }, output);
     }
     return { exitCode: reply.exitCode, ...output, engine: 'v8', durationMs: performance.now() - started };
   }

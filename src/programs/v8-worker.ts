@@ -4,6 +4,7 @@
  * exited program leaves nothing behind.
  */
 import { parentPort } from 'node:worker_threads';
+import { GROW_FAILURES_EXPORT } from '../wasm/grow-probe.js';
 import type { NormalizedGrant } from './options.js';
 import { ProcExit, WasiPreview1 } from './wasi-preview1.js';
 
@@ -19,7 +20,16 @@ export interface V8Task {
 
 export type V8Reply =
   | { id: number; kind: 'exit'; exitCode: number; stdout: Buffer; stderr: Buffer }
-  | { id: number; kind: 'trap'; message: string; memoryBytes: number; stdout: Buffer; stderr: Buffer }
+  | {
+      id: number;
+      kind: 'trap';
+      message: string;
+      memoryBytes: number;
+      /** Failed `memory.grow`s the module recorded; undefined when it could not be instrumented. */
+      growFailures: number | undefined;
+      stdout: Buffer;
+      stderr: Buffer;
+    }
   | { id: number; kind: 'link'; message: string };
 
 function run(task: V8Task): V8Reply {
@@ -46,7 +56,8 @@ function run(task: V8Task): V8Reply {
     if (e instanceof ProcExit) return { id: task.id, kind: 'exit', exitCode: e.code, ...output() };
     // RuntimeError (unreachable, out-of-bounds...) and RangeError (stack overflow) are traps.
     const message = e instanceof Error ? e.message : String(e);
-    return { id: task.id, kind: 'trap', message, memoryBytes: memory.buffer.byteLength, ...output() };
+    const growFailures = instance.exports[GROW_FAILURES_EXPORT] as WebAssembly.Global | undefined;
+    return { id: task.id, kind: 'trap', message, memoryBytes: memory.buffer.byteLength, growFailures: growFailures?.value as number | undefined, ...output() };
   } finally {
     wasi.closeAll();
   }

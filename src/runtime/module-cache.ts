@@ -10,8 +10,8 @@ import { locatePackage, type PackageFiles, type PackageLocation } from '../packa
 export type { PackageLocation };
 import { OffloadBadArgumentError, OffloadLoadError, describe } from './errors.js';
 import { WasmFormatError } from '../wasm/binary.js';
-import { WASM_PAGE, pagesFor, readMemoryLimits } from '../wasm/memory-limits.js';
-import { compileModule } from '../wasm/module-cache.js';
+import { type MemoryLimits, WASM_PAGE, pagesFor, readMemoryLimits } from '../wasm/memory-limits.js';
+import { type CompiledModule, compileModule } from '../wasm/module-cache.js';
 
 export interface ResolvedPackage extends PackageFiles {
   /** The glue's URL for import(), naming the build so a rebuilt package is imported afresh. */
@@ -46,7 +46,7 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
   const bytes = new Uint8Array(await readFile(pkg.wasmPath));
   const maxPages = memoryLimitMb === undefined ? undefined : pagesFor(memoryLimitMb);
   if (maxPages !== undefined) checkCapApplies(pkg, bytes, maxPages);
-  let compiled;
+  let compiled: CompiledModule;
   try {
     compiled = await compileModule(bytes, maxPages);
   } catch (error) {
@@ -65,7 +65,7 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
 
 /** A cap needs a 32-bit memory that the module defines and that starts within the cap. */
 function checkCapApplies(pkg: ResolvedPackage, bytes: Uint8Array, maxPages: number): void {
-  let limits;
+  let limits: MemoryLimits | undefined;
   try {
     limits = readMemoryLimits(bytes);
   } catch (error) {
