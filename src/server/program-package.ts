@@ -1,13 +1,13 @@
 // A package of WASI programs (built by `offload build --target wasi`), served with the WAGI
 // (CGI) conventions. Unlike libraries there is nothing to compile up front for V8: each
-// request runs a fresh instance of a module that runProgram compiles once and caches.
+// request runs a fresh instance of a module that the package's runner compiles once and caches.
+// Each package owns one program runner, closed with the package when the server closes.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OffloadManifest } from '../build/manifest.js';
-import { prepareWasmEdge, type ProgramEngine, type RunProgramOptions } from '../programs/index.js';
-import { inspectProgram } from '../programs/wasm-module.js';
+import { createProgramRunner, type ProgramEngine, type ProgramRunner, type RunProgramOptions } from '../programs/index.js';
 import type { PackageConfig } from './config.js';
 
 export interface ServedProgram {
@@ -21,6 +21,8 @@ export interface ProgramPackage {
   programs: ServedProgram[];
   /** Grants, environment, limits and engine that every request of this package runs with. */
   base: RunProgramOptions;
+  /** Runs this package's programs; close() stops the runs in flight. */
+  runner: ProgramRunner;
 }
 
 /** The pkg/ folder of a program package, or undefined when `location` holds something else. */
@@ -41,10 +43,16 @@ export async function loadProgramPackage(pkgDir: string, config: PackageConfig):
     manifest.artifacts.map(async (a) => ({ name: a.name, wasm: new Uint8Array(await readFile(path.join(pkgDir, a.wasm))) })),
   );
   const engine: ProgramEngine = config.engine ?? 'v8';
-  // WasmEdge compiles ahead of time; do it now so the first request does not pay for it.
-  if (engine === 'wasmedge') await Promise.all(programs.map((p) => prepareWasmEdge(p.wasm, inspectProgram(p.wasm))));
+  const runner = createProgramRunner();
+  try {
+    // WasmEdge compiles ahead of time; do it now so the first request does not pay for it.
+    if (engine === 'wasmedge') await Promise.all(programs.map((p) => runner.prepare(p.wasm)));
+  } catch (error) {
+    await runner.close();
+    throw error;
+  }
   const base: RunProgramOptions = { engine, dirs: config.dirs ?? [], env: config.env ?? {} };
   if (config.timeoutMs !== undefined) base.timeoutMs = config.timeoutMs;
   if (config.memoryLimitMb !== undefined) base.memoryLimitMb = config.memoryLimitMb;
-  return { name: manifest.name, pkgDir, programs, base };
+  return { name: manifest.name, pkgDir, programs, base, runner };
 }

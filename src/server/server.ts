@@ -130,7 +130,7 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
   const closePackages = async (): Promise<void> => {
     for (const stop of stopWatching) stop();
     stopWatching = [];
-    await Promise.all(hosted.map((p) => p.close()));
+    await Promise.all([...hosted.map((p) => p.close()), ...programs.map((p) => p.runner.close())]);
     await rm(snapshotRoot, { recursive: true, force: true });
   };
 

@@ -3,7 +3,7 @@
 // the program answers with CGI headers, a blank line and the body on stdout.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { runProgram, wagiRequestToOptions, wagiResponseFromResult } from '../programs/index.js';
+import { wagiRequestToOptions, wagiResponseFromResult } from '../programs/index.js';
 import type { ProgramPackage, ServedProgram } from './program-package.js';
 
 export function programRoutePath(pkg: string, program: string): string {
@@ -26,7 +26,7 @@ async function answer(request: FastifyRequest, pkg: ProgramPackage, program: Ser
     },
     pkg.base,
   );
-  const result = await runProgram(program.wasm, options).catch((error: unknown) => {
+  const result = await pkg.runner.run(program.wasm, options).catch((error: unknown) => {
     logGuestStderr(request, scriptName, error as { stderr?: Buffer });
     throw error;
   });
