@@ -158,6 +158,8 @@ export function readLimits(r: Reader): Limits {
   return { flags, min, max, memory64, start, end: r.pos };
 }
 
+/** The i32 value type. */
+export const I32 = 0x7f;
 export const REF_NULLABLE = 0x63;
 export const REF_NON_NULL = 0x64;
 

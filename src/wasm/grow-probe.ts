@@ -9,14 +9,12 @@
 // type and a byte of many immediates); an opcode the decoder does not know leaves the module
 // untouched, with the reason, rather than risking a wrong rewrite (see instructions.ts).
 
-import { External, Reader, SECTION_ORDER, type Section, SectionId, WasmFormatError, writeName, writeU32 } from './binary.js';
+import { External, I32, Reader, SECTION_ORDER, type Section, SectionId, WasmFormatError, writeName, writeU32 } from './binary.js';
 import { OP_CALL, OP_MEMORY_GROW, skipInstruction, skipLocals } from './instructions.js';
 import { FUNC_TYPE_FORM, type FunctionBody, type ModuleLayout, readModule, sectionOf } from './module-layout.js';
 
 /** Name of the exported mutable i32 global counting failed memory.grow since it was last reset. */
 export const GROW_FAILURES_EXPORT = '__offload_grow_failures';
-
-const I32 = 0x7f;
 
 /** Offsets (of the opcode) and lengths of every `memory.grow 0` in one body. */
 function findGrowSites(bytes: Uint8Array, body: FunctionBody): { at: number; length: number }[] {

@@ -3,7 +3,7 @@
 // empty block type and inside many immediates; an opcode this decoder does not know throws
 // WasmFormatError rather than risking a misread of everything after it.
 
-import { REF_NON_NULL, REF_NULLABLE, Reader, WasmFormatError, skipValueType } from './binary.js';
+import { REF_NON_NULL, REF_NULLABLE, type Reader, WasmFormatError, skipValueType } from './binary.js';
 
 export const OP_CALL = 0x10;
 export const OP_MEMORY_GROW = 0x40;
@@ -17,7 +17,6 @@ export function skipLocals(r: Reader): void {
   }
 }
 
-
 /** A block type: 0x40 (empty), a value type, or a type index. One s33 LEB covers each of
  *  them, except typed references, whose 0x63/0x64 is followed by a heap type. */
 function skipBlockType(r: Reader): void {
@@ -25,17 +24,6 @@ function skipBlockType(r: Reader): void {
   if (b === REF_NULLABLE || b === REF_NON_NULL) r.pos++;
   r.skipLeb();
 }
-
-function skipLimits(r: Reader): { memory64: boolean } {
-  const flags = r.byte();
-  if (flags & ~0x0f) throw new WasmFormatError(`unknown limits flags 0x${flags.toString(16)}`);
-  r.skipLeb(); // min
-  if (flags & 0x01) r.skipLeb(); // max
-  if (flags & 0x08) r.skipLeb(); // custom page size (log2)
-  return { memory64: (flags & 0x04) !== 0 };
-}
-
-// ---- instructions -----------------------------------------------------------------------
 
 function skipMemarg(r: Reader): void {
   const align = r.u32();

@@ -2,7 +2,7 @@
 // exports and where each function body sits. Inspection (program checks, memory limits) and
 // rewriting (the memory cap, the grow probe) all start from this one reading.
 
-import { External, type Limits, type Section, Reader, SectionId, WasmFormatError, readLimits, readSections, skipValueType } from './binary.js';
+import { External, I32, type Limits, type Section, Reader, SectionId, WasmFormatError, readLimits, readSections, skipValueType } from './binary.js';
 
 export interface Import {
   module: string;
@@ -46,7 +46,6 @@ export interface ModuleLayout {
   bodies: FunctionBody[];
 }
 
-const I32 = 0x7f;
 export const FUNC_TYPE_FORM = 0x60;
 
 /** Reads the module's declarations; throws WasmFormatError for a module it cannot read. */
