@@ -1,17 +1,18 @@
-// Resolves a package (src/package/locate.ts), applies the memory cap, and compiles the .wasm once
-// per process: every worker and every load() of the same package with the same cap shares
-// the one WebAssembly.Module (posting a compiled module to a worker does not recompile it).
+// Resolves a package (src/package/locate.ts), checks that load()'s memory cap applies to its
+// .wasm, and compiles it through the process's one compiled-module cache
+// (src/wasm/module-cache.ts): every worker and every load() of the same bytes with the same
+// cap shares one WebAssembly.Module (posting a compiled module to a worker does not recompile it).
 
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { locatePackage, type PackageFiles, type PackageLocation } from '../package/locate.js';
-
-export type { PackageLocation };
-import { OffloadBadArgumentError, OffloadLoadError, describe } from './errors.js';
 import { WasmFormatError } from '../wasm/binary.js';
 import { type MemoryLimits, WASM_PAGE, pagesFor, readMemoryLimits } from '../wasm/memory-limits.js';
 import { type CompiledModule, compileModule } from '../wasm/module-cache.js';
+import { OffloadBadArgumentError, OffloadLoadError, describe } from './errors.js';
+
+export type { PackageLocation };
 
 export interface ResolvedPackage extends PackageFiles {
   /** The glue's URL for import(), naming the build so a rebuilt package is imported afresh. */
