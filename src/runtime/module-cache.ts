@@ -6,10 +6,11 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
+import { OffloadError } from '../errors.js';
 import { locatePackage, type PackageFiles, type PackageLocation } from '../package/locate.js';
 import { WasmFormatError } from '../wasm/binary.js';
 import { type MemoryLimits, WASM_PAGE, pagesFor, readMemoryLimits } from '../wasm/memory-limits.js';
-import { type CompiledModule, compileModule } from '../wasm/module-cache.js';
+import { type CompiledModule, MODULE_CACHE_LIMIT, compileModule, contentHash, findCompiled } from '../wasm/module-cache.js';
 import { OffloadBadArgumentError, OffloadLoadError, describe } from './errors.js';
 
 export type { PackageLocation };
@@ -44,13 +45,12 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
   if (memoryLimitMb !== undefined && !(Number.isFinite(memoryLimitMb) && memoryLimitMb > 0)) {
     throw new OffloadBadArgumentError(`memoryLimitMb must be a positive number of MiB, got ${String(memoryLimitMb)}.`);
   }
-  const bytes = new Uint8Array(await readFile(pkg.wasmPath));
   const maxPages = memoryLimitMb === undefined ? undefined : pagesFor(memoryLimitMb);
-  if (maxPages !== undefined) checkCapApplies(pkg, bytes, maxPages);
   let compiled: CompiledModule;
   try {
-    compiled = await compileModule(bytes, maxPages);
+    compiled = await (findUnchanged(pkg.wasmPath, maxPages) ?? readAndCompile(pkg, maxPages));
   } catch (error) {
+    if (error instanceof OffloadError) throw error;
     throw new OffloadLoadError(`${pkg.wasmPath} is not a valid WebAssembly module: ${describe(error)}. Rebuild it.`, error);
   }
   const max = compiled.memory?.max;
@@ -62,6 +62,32 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
     growProbe: compiled.growProbe,
     startExport: compiled.startExport,
   };
+}
+
+// The content hash of each .wasm by path, size and mtime: load() of an unchanged package finds
+// its compiled module without reading and hashing the file again (megabytes, for real crates).
+const fileHashes = new Map<string, string>();
+
+function fileKey(wasmPath: string): string {
+  const stat = statSync(wasmPath);
+  return `${wasmPath}\0${stat.size}\0${stat.mtimeMs}`;
+}
+
+function findUnchanged(wasmPath: string, maxPages: number | undefined): Promise<CompiledModule> | undefined {
+  const hash = fileHashes.get(fileKey(wasmPath));
+  return hash === undefined ? undefined : findCompiled(hash, maxPages);
+}
+
+async function readAndCompile(pkg: ResolvedPackage, maxPages: number | undefined): Promise<CompiledModule> {
+  const key = fileKey(pkg.wasmPath);
+  const bytes = new Uint8Array(await readFile(pkg.wasmPath));
+  if (maxPages !== undefined) checkCapApplies(pkg, bytes, maxPages);
+  const hash = contentHash(bytes);
+  fileHashes.delete(key);
+  fileHashes.set(key, hash);
+  // Bounded like the module cache: a hash whose module was dropped is worth nothing.
+  if (fileHashes.size > MODULE_CACHE_LIMIT) fileHashes.delete(fileHashes.keys().next().value!);
+  return compileModule(bytes, maxPages, hash);
 }
 
 /** A cap needs a 32-bit memory that the module defines and that starts within the cap. */

@@ -67,6 +67,17 @@ async function compile(bytes: Uint8Array, maxPages: number | undefined): Promise
   };
 }
 
+/** The module already compiled (or compiling) for this content hash and cap, if any. */
+export function findCompiled(hash: string, maxPages: number | undefined): Promise<CompiledModule> | undefined {
+  const key = `${hash}:${maxPages ?? 'uncapped'}`;
+  const entry = cache.get(key);
+  if (entry) {
+    cache.delete(key);
+    cache.set(key, entry);
+  }
+  return entry;
+}
+
 /** How many compiled modules the cache holds now. */
 export function cachedModuleCount(): number {
   return cache.size;
