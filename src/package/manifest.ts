@@ -1,10 +1,18 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+// offload.json: what `offload build` writes next to a package, and the one place that reads
+// it. The runtime, the server and the build all go through here, so the file's name, its
+// schema and its shape are stated once.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Export } from './dts.js';
-import type { ExportTypes } from './export-types.js';
-import type { OptLevel } from './wasm-opt.js';
+import type { ExportTypes } from '../build/export-types.js';
+import type { OptLevel } from '../build/wasm-opt.js';
 
 export const MANIFEST_FILE = 'offload.json';
+
+/** 2: `exports` lists enums with their variants, so readers need not parse the .d.ts. */
+export const MANIFEST_SCHEMA = 2;
 
 export interface BuiltArtifact {
   name: string;
@@ -17,7 +25,7 @@ export interface BuiltArtifact {
 
 /** What `offload build` writes next to the package: enough for the runtime and the server. */
 export interface OffloadManifest {
-  schema: 1;
+  schema: number;
   kind: 'library' | 'program';
   name: string;
   version: string;
@@ -41,6 +49,17 @@ export interface OffloadManifest {
   toolchain: { route: 'rustup' | 'debian'; rustc: string; wasmBindgen?: string; wasmOpt?: string; offload: string };
 }
 
+/** The package's offload.json, or undefined for plain wasm-bindgen output (or an unreadable file). */
+export function readManifestSync(pkgDir: string): OffloadManifest | undefined {
+  const file = join(pkgDir, MANIFEST_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as OffloadManifest;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readManifest(pkgDir: string): Promise<OffloadManifest | undefined> {
   try {
     return JSON.parse(await readFile(join(pkgDir, MANIFEST_FILE), 'utf8')) as OffloadManifest;
@@ -51,22 +70,4 @@ export async function readManifest(pkgDir: string): Promise<OffloadManifest | un
 
 export async function writeManifest(pkgDir: string, manifest: OffloadManifest): Promise<void> {
   await writeFile(join(pkgDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-/** wasm-pack's package.json, so the folder can be published or installed as it is. */
-export async function writePackageJson(pkgDir: string, manifest: OffloadManifest): Promise<void> {
-  // Everything wasm-bindgen wrote (including snippets/ and the _bg.wasm.d.ts) ships.
-  const files = [...(await readdir(pkgDir)), 'package.json'].filter((f, i, all) => all.indexOf(f) === i).sort();
-  const pkg: Record<string, unknown> = {
-    name: manifest.name,
-    version: manifest.version,
-    type: 'module',
-    files,
-  };
-  if (manifest.glue) {
-    pkg.main = manifest.glue;
-    pkg.types = manifest.types;
-    pkg.sideEffects = ['./snippets/*'];
-  }
-  await writeFile(join(pkgDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 }

@@ -20,7 +20,22 @@ export interface ExportedClass {
   methods: Array<Omit<ExportedFunction, 'kind'> & { static: boolean }>;
 }
 
-export type Export = ExportedFunction | ExportedClass | { kind: 'enum'; name: string };
+/**
+ * An enum's variants, which wasm-bindgen's type descriptors do not carry (they name the enum
+ * only): C-style enums are `export enum Color { Red = 0, ... }`, string enums
+ * `type Fruit = "apple" | "banana"`.
+ */
+export type EnumValues =
+  | { kind: 'numeric'; variants: { name: string; value: number }[] }
+  | { kind: 'string'; values: string[] };
+
+export interface ExportedEnum {
+  kind: 'enum';
+  name: string;
+  values: EnumValues;
+}
+
+export type Export = ExportedFunction | ExportedClass | ExportedEnum;
 
 /** Names wasm-bindgen's --target web glue exports for loading itself, not for users. */
 const GLUE_MACHINERY = new Set(['initSync', 'default', '__wbg_init', 'InitInput', 'InitOutput', 'SyncInitInput']);
@@ -78,8 +93,41 @@ export function exportsFromDts(text: string, fileName = 'glue.d.ts'): Export[] {
         }));
       found.push({ kind: 'class', name: node.name.text, methods });
     } else if (ts.isEnumDeclaration(node)) {
-      found.push({ kind: 'enum', name: node.name.text });
+      found.push({ kind: 'enum', name: node.name.text, values: numericEnum(node, source) });
     }
   }
+  // wasm-bindgen declares string enums as type aliases without `export`.
+  for (const node of source.statements) {
+    const values = ts.isTypeAliasDeclaration(node) ? stringLiterals(node.type) : undefined;
+    if (values && ts.isTypeAliasDeclaration(node)) found.push({ kind: 'enum', name: node.name.text, values: { kind: 'string', values } });
+  }
   return found;
+}
+
+function numericEnum(node: ts.EnumDeclaration, source: ts.SourceFile): EnumValues {
+  const variants: { name: string; value: number }[] = [];
+  let next = 0;
+  for (const member of node.members) {
+    const init = member.initializer;
+    const value =
+      init && ts.isNumericLiteral(init)
+        ? Number(init.text)
+        : init && ts.isPrefixUnaryExpression(init) && ts.isNumericLiteral(init.operand)
+          ? -Number(init.operand.text)
+          : next;
+    variants.push({ name: member.name.getText(source), value });
+    next = value + 1;
+  }
+  return { kind: 'numeric', variants };
+}
+
+function stringLiterals(type: ts.TypeNode): string[] | undefined {
+  const members = ts.isUnionTypeNode(type) ? type.types : [type];
+  const values = members.map((m) => (ts.isLiteralTypeNode(m) && ts.isStringLiteral(m.literal) ? m.literal.text : undefined));
+  return values.every((v): v is string => v !== undefined) ? values : undefined;
+}
+
+/** The enums among the exports, by name, for the schemas of parameters that take them. */
+export function enumsOf(exports: readonly Export[]): Map<string, EnumValues> {
+  return new Map(exports.filter((e): e is ExportedEnum => e.kind === 'enum').map((e) => [e.name, e.values]));
 }
