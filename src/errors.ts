@@ -9,15 +9,16 @@ export { ERROR_CODES, type ErrorCode } from './error-codes.js';
  */
 export class OffloadError extends Error {
   readonly code: ErrorCode;
+  /**
+   * The HTTP status this error answers with when it reaches `offload serve`. A plain field, not
+   * a getter: Fastify assigns `statusCode` to errors that pass through its validation.
+   */
+  readonly statusCode: number;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
     this.name = new.target.name;
-  }
-
-  /** The HTTP status this error answers with when it reaches `offload serve`. */
-  get statusCode(): number {
-    return ERROR_CODES[this.code].status;
   }
 }

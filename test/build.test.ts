@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { OffloadManifest } from '../src/build/manifest.js';
+import type { OffloadManifest } from '../src/package/manifest.js';
 import { copyCrate, loadGlue, repoRoot, runCli, tempDir } from './helpers/cli.js';
 
 async function readManifest(pkgDir: string): Promise<OffloadManifest> {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { OffloadManifest } from '../src/build/manifest.js';
+import type { OffloadManifest } from '../src/package/manifest.js';
 import { copyCrate, loadGlue, repoRoot, runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 
 /** PATH without any folder that holds rustup (and rustup's cargo and rustc proxies beside it). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { OffloadManifest } from '../src/build/manifest.js';
+import type { OffloadManifest } from '../src/package/manifest.js';
 import { probeToolchain } from '../src/build/toolchain.js';
 import { copyCrate, loadGlue, repoRoot, runCli, sharedTargetDir, suiteTempDir } from './helpers/cli.js';
 

@@ -84,7 +84,7 @@ describe('time spent waiting for a thread is bounded', () => {
   test('a call that waited longer than queueTimeoutMs: 503 ERR_OFFLOAD_QUEUE_TIMEOUT with Retry-After', async () => {
     // Behind a spin that holds the only thread for its whole 3 s timeout, the queued call is
     // refused once it has waited 300 ms, rather than run late.
-    const bounded = await serve([server.packages[0]!.files.pkgDir], { port: 0, logger: false, defaults: { threads: 1, timeoutMs: 3_000, queueTimeoutMs: 300 } });
+    const bounded = await serve([server.packages[0]!.files.dir], { port: 0, logger: false, defaults: { threads: 1, timeoutMs: 3_000, queueTimeoutMs: 300 } });
     try {
       const busy = post(bounded.url, '/serve-api/spin', []);
       await waitFor(async () => metric((await get(bounded.url, '/metrics')).text, 'offload_running_calls{package="serve-api"}') === 1);
@@ -102,7 +102,7 @@ describe('time spent waiting for a thread is bounded', () => {
 
 describe('a burst of mixed faults', () => {
   test('every request is answered with its own status, and the server is healthy after', async () => {
-    const fresh = await serve([server.packages[0]!.files.pkgDir], {
+    const fresh = await serve([server.packages[0]!.files.dir], {
       port: 0,
       logger: false,
       // 40 calls on 2 threads with 300 ms spins: queued ones wait longer than one timeout.

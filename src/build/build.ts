@@ -9,7 +9,8 @@ import { findStartFunction, withoutStartFunction } from './start-function.js';
 import { assertLibraryCrate, assertProgramCrate, readCrate, type CrateInfo } from './crate.js';
 import { buildInputs, hashInputs, sha256File } from './fingerprint.js';
 import { findLockfile, lockedWasmBindgenVersion } from './lockfile.js';
-import { readManifest, writeManifest, writePackageJson, type BuiltArtifact, type OffloadManifest } from './manifest.js';
+import { MANIFEST_SCHEMA, readManifest, writeManifest, type BuiltArtifact, type OffloadManifest } from '../package/manifest.js';
+import { writePackageJson } from './package-json.js';
 import { consoleReporter, type Reporter } from './progress.js';
 import { probeToolchain, requireRoute, type Route, type ToolchainProbe } from './toolchain.js';
 import { runWasmOpt, wasmOptVersion, type OptLevel } from './wasm-opt.js';
@@ -55,6 +56,8 @@ function resultFor(pkgDir: string, manifest: OffloadManifest, skipped: boolean):
 async function reusable(crateDir: string, pkgDir: string, settings: unknown): Promise<OffloadManifest | undefined> {
   const previous = await readManifest(pkgDir);
   if (!previous?.inputs) return undefined;
+  // Built by an older offload, whose offload.json lacks what readers now take from it.
+  if (previous.schema !== MANIFEST_SCHEMA) return undefined;
   // Built before offload.json recorded the exact Rust types: build again to learn them.
   if (previous.kind === 'library' && !previous.rustTypes) return undefined;
   if ((await hashInputs(crateDir, previous.inputs, settings)) !== previous.inputHash) return undefined;
@@ -136,7 +139,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   }
   return {
     cargoArtifacts: [artifact.wasmPath],
-    schema: 1,
+    schema: MANIFEST_SCHEMA,
     kind: 'library',
     name: crate.name,
     version: crate.version,
@@ -145,7 +148,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
     glue: `${libName}.js`,
     types,
     // TypeScript's parser takes ~300 ms to load, so only a real build pays for it.
-    exports: (await import('./dts.js')).exportsFromDts(dts, types),
+    exports: (await import('../package/dts.js')).exportsFromDts(dts, types),
     ...(startFunction ? { startFunction } : {}),
     rustTypes: await (await import('./export-types.js')).readExportTypes(artifact.wasmPath),
     options: { simd: plan.simd, optLevel: plan.optLevel },
@@ -173,7 +176,7 @@ async function buildProgram(plan: Plan, staging: string): Promise<Built> {
   optStep.done(artifacts.map((a) => `${a.name}: ${a.bytesBeforeOpt} → ${a.bytesAfterOpt} bytes`).join(', '));
   return {
     cargoArtifacts: binaries.map((b) => b.wasmPath),
-    schema: 1,
+    schema: MANIFEST_SCHEMA,
     kind: 'program',
     name: crate.name,
     version: crate.version,

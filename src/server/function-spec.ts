@@ -1,13 +1,14 @@
 // What the server knows about one exported function: its parameters with their schemas and
 // codecs, the request-body schema that validates a call, and the result's schema. Parameter
-// names and doc comments come from the .d.ts; types come from the exact Rust types that
-// `offload build` recorded in offload.json (wasm-bindgen's descriptors), and only where those
-// are missing (a package built by plain wasm-bindgen) from the .d.ts, whose `number` cannot say
-// u8 from f64. Validation and the OpenAPI document both read these specs, so they cannot drift.
+// names and doc comments come from the package's exports; types come from the exact Rust
+// types that `offload build` recorded in offload.json (wasm-bindgen's descriptors), and only
+// where those are missing (a package built by plain wasm-bindgen) from the TypeScript types,
+// whose `number` cannot say u8 from f64. Validation and the OpenAPI document both read these
+// specs, so they cannot drift.
 
-import { exportsFromDts, type ExportedFunction } from '../build/dts.js';
-import { rustTypeText, type ExportType, type ExportTypes } from '../build/export-types.js';
-import { enumsFromDts, type DtsEnum } from './dts-enums.js';
+import { rustTypeText, type ExportType } from '../build/export-types.js';
+import type { PackageApi } from '../package/api.js';
+import { enumsOf, type EnumValues, type ExportedFunction } from '../package/dts.js';
 import { mapRustType } from './rust-schema.js';
 import { mapType, UnsupportedTypeError, type Codec, type JsonSchema, type MappedType } from './type-schema.js';
 
@@ -41,19 +42,21 @@ export interface SkippedExport {
   reason: string;
 }
 
-/** wasm-bindgen's `#[wasm_bindgen(start)]` runs once at instantiation; calling it again is not an API. */
-const NOT_ROUTED = new Set(['start', '__wbindgen_start']);
 
-export function functionSpecs(dtsText: string, fileName: string, rustTypes?: ExportTypes): { functions: FunctionSpec[]; skipped: SkippedExport[] } {
+export function functionSpecs(api: PackageApi): { functions: FunctionSpec[]; skipped: SkippedExport[] } {
   const functions: FunctionSpec[] = [];
   const skipped: SkippedExport[] = [];
-  const enums = enumsFromDts(dtsText, fileName);
-  for (const item of exportsFromDts(dtsText, fileName)) {
+  const enums = enumsOf(api.exports);
+  const rustTypes = api.rustTypes;
+  // `#[wasm_bindgen(start)]` runs once at instantiation; calling it again is not an API. Without
+  // offload.json to name it, wasm-bindgen's conventional name stands in.
+  const notRouted = new Set(['__wbindgen_start', api.startFunction ?? 'start']);
+  for (const item of api.exports) {
     if (item.kind === 'class') {
       skipped.push({ name: item.name, reason: 'a class keeps its state in one instance, which HTTP calls spread over a pool cannot share' });
       continue;
     }
-    if (item.kind !== 'function' || NOT_ROUTED.has(item.name)) continue;
+    if (item.kind !== 'function' || notRouted.has(item.name)) continue;
     try {
       const rust = rustTypes?.functions[item.name];
       functions.push(rust && rust.params.length === item.params.length ? specFromRust(item, rust, enums) : specFromDts(item));
@@ -65,7 +68,7 @@ export function functionSpecs(dtsText: string, fileName: string, rustTypes?: Exp
   return { functions, skipped };
 }
 
-function specFromRust(fn: ExportedFunction, rust: ExportType, enums: ReadonlyMap<string, DtsEnum>): FunctionSpec {
+function specFromRust(fn: ExportedFunction, rust: ExportType, enums: ReadonlyMap<string, EnumValues>): FunctionSpec {
   const params = fn.params.map((param, i): ParamSpec => {
     const type = rust.params[i];
     if (!type) throw new UnsupportedTypeError(`parameter ${param.name} has no Rust type`);

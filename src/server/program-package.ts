@@ -3,10 +3,10 @@
 // request runs a fresh instance of a module that the package's runner compiles once and caches.
 // Each package owns one program runner, closed with the package when the server closes.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { OffloadManifest } from '../build/manifest.js';
+import { readManifestSync } from '../package/manifest.js';
+import { OffloadLoadError } from '../runtime/errors.js';
 import { createProgramRunner, type ProgramEngine, type ProgramRunner, type RunProgramOptions } from '../programs/index.js';
 import type { PackageConfig } from './config.js';
 
@@ -29,16 +29,15 @@ export interface ProgramPackage {
 export function findProgramPackage(location: string): string | undefined {
   const target = path.resolve(location);
   for (const dir of [target, path.join(target, 'pkg')]) {
-    const manifestPath = path.join(dir, 'offload.json');
-    if (!existsSync(manifestPath)) continue;
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Partial<OffloadManifest>;
-    return manifest.kind === 'program' ? dir : undefined;
+    const manifest = readManifestSync(dir);
+    if (manifest) return manifest.kind === 'program' ? dir : undefined;
   }
   return undefined;
 }
 
 export async function loadProgramPackage(pkgDir: string, config: PackageConfig): Promise<ProgramPackage> {
-  const manifest = JSON.parse(await readFile(path.join(pkgDir, 'offload.json'), 'utf8')) as OffloadManifest;
+  const manifest = readManifestSync(pkgDir);
+  if (!manifest) throw new OffloadLoadError(`${pkgDir} has no readable offload.json. Rebuild it with \`offload build --target wasi\`.`);
   const programs = await Promise.all(
     manifest.artifacts.map(async (a) => ({ name: a.name, wasm: new Uint8Array(await readFile(path.join(pkgDir, a.wasm))) })),
   );

@@ -7,7 +7,7 @@
 
 import type { IntName, RustType } from '../build/export-types.js';
 import { rustTypeText } from '../build/export-types.js';
-import type { DtsEnum } from './dts-enums.js';
+import type { EnumValues } from '../package/dts.js';
 import { UnsupportedTypeError, type Codec, type JsonSchema, type MappedType, type TypedArrayName } from './type-schema.js';
 
 const INT_RANGE: Record<IntName, [bigint, bigint]> = {
@@ -99,7 +99,7 @@ function upTo(limit: string): string {
 }
 
 /** Maps one parameter or result type; throws UnsupportedTypeError for what JSON cannot carry. */
-export function mapRustType(type: RustType, enums: ReadonlyMap<string, DtsEnum>, position: 'param' | 'result'): MappedType {
+export function mapRustType(type: RustType, enums: ReadonlyMap<string, EnumValues>, position: 'param' | 'result'): MappedType {
   switch (type.kind) {
     case 'int':
       if (BIG_INTS.has(type.name)) {
@@ -161,7 +161,7 @@ export function mapRustType(type: RustType, enums: ReadonlyMap<string, DtsEnum>,
   }
 }
 
-function mapVec(type: Extract<RustType, { kind: 'vec' }>, enums: ReadonlyMap<string, DtsEnum>, position: 'param' | 'result'): MappedType {
+function mapVec(type: Extract<RustType, { kind: 'vec' }>, enums: ReadonlyMap<string, EnumValues>, position: 'param' | 'result'): MappedType {
   const element = type.element;
   if (element.kind === 'int' && element.name === 'u8') {
     const ctor: TypedArrayName = type.clamped ? 'Uint8ClampedArray' : 'Uint8Array';

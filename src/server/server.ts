@@ -70,7 +70,7 @@ export async function serve(packages: readonly (string | PackageConfig)[], optio
     const programDirs = configs.map((c) => findProgramPackage(c.path));
     hosted = configs.filter((_, i) => !programDirs[i]).map((c) => new HostedPackage(c, snapshotRoot, app.log));
     programs = await Promise.all(configs.flatMap((c, i) => (programDirs[i] ? [loadProgramPackage(programDirs[i], c)] : [])));
-    assertDistinctNames([...hosted.map((p) => ({ name: p.name, dir: p.files.pkgDir })), ...programs.map((p) => ({ name: p.name, dir: p.pkgDir }))]);
+    assertDistinctNames([...hosted.map((p) => ({ name: p.name, dir: p.files.dir })), ...programs.map((p) => ({ name: p.name, dir: p.pkgDir }))]);
   } catch (error) {
     await rm(snapshotRoot, { recursive: true, force: true });
     throw error;

@@ -5,15 +5,16 @@
 
 import { existsSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import path from 'node:path';
+import { MANIFEST_FILE } from '../package/manifest.js';
 import type { HostedPackage } from './hosted-package.js';
 
 const POLL_MS = 200;
 const SETTLE_MS = 300;
 
 export function watchPackage(pkg: HostedPackage): () => void {
-  const { pkgDir, gluePath, dtsPath } = pkg.files;
-  const wasmPath = path.join(pkgDir, path.basename(gluePath).replace(/\.m?js$/, '_bg.wasm'));
-  const files = [gluePath, dtsPath, wasmPath];
+  const { dir, gluePath, dtsPath, wasmPath } = pkg.files;
+  // Plain wasm-bindgen output may lack the .d.ts and offload.json; what exists is watched.
+  const files = [gluePath, wasmPath, dtsPath, path.join(dir, MANIFEST_FILE)].filter((f) => existsSync(f));
   let timer: NodeJS.Timeout | undefined;
   const onChange = (current: Stats): void => {
     // A file that vanished is mid-swap; the reload waits for it to come back.
