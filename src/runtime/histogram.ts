@@ -1,16 +1,21 @@
-// A fixed-bucket latency histogram: constant memory, O(buckets) per sample, and the same
-// cumulative shape Prometheus exposes, so the HTTP server can export it unchanged.
+// A fixed-bucket latency histogram: constant memory, O(buckets) per sample. Snapshots hold
+// cumulative buckets in milliseconds with an estimated p50/p90/p99 for $metrics(); the HTTP
+// server converts the buckets to seconds for Prometheus (src/server/function-metrics.ts).
 
 /** Upper bounds in milliseconds; the last bucket (+Inf) is implicit. */
 export const DEFAULT_BUCKETS_MS: readonly number[] = [
   0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
 ];
 
-export interface HistogramSnapshot {
+/** What a histogram has counted: enough to export it, and to add two of them together. */
+export interface HistogramCounts {
   count: number;
   sumMs: number;
   /** Cumulative counts per upper bound, Prometheus style; `le: Infinity` holds every sample. */
   buckets: { le: number; count: number }[];
+}
+
+export interface HistogramSnapshot extends HistogramCounts {
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
@@ -71,4 +76,16 @@ export class Histogram {
       maxMs: this.#max,
     };
   }
+}
+
+/** The counts of two histograms with the same bounds, as if every sample went to one. */
+export function addHistogramCounts(a: HistogramCounts, b: HistogramCounts): HistogramCounts {
+  if (a.buckets.length !== b.buckets.length || a.buckets.some((bucket, i) => bucket.le !== b.buckets[i]?.le)) {
+    throw new Error('histograms with different bucket bounds cannot be added');
+  }
+  return {
+    count: a.count + b.count,
+    sumMs: a.sumMs + b.sumMs,
+    buckets: a.buckets.map((bucket, i) => ({ le: bucket.le, count: bucket.count + (b.buckets[i]?.count ?? 0) })),
+  };
 }

@@ -2,17 +2,23 @@
 // the pool only reports events and the HTTP server only reads snapshots.
 
 import type { OffloadErrorCode } from './errors.js';
-import { Histogram, type HistogramSnapshot } from './histogram.js';
+import { addHistogramCounts, Histogram, type HistogramCounts, type HistogramSnapshot } from './histogram.js';
 
-export interface FunctionMetrics {
+/** A function's counts, which add up across loads of a package (see addFunctionTotals). */
+export interface FunctionTotals {
   calls: number;
   succeeded: number;
   failed: number;
   /** Failed calls by error code. */
   errors: Partial<Record<OffloadErrorCode, number>>;
   /** Time from the call to the moment a worker started it. */
-  queueWait: HistogramSnapshot;
+  queueWait: HistogramCounts;
   /** Time the worker spent running it (measured inside the worker). */
+  run: HistogramCounts;
+}
+
+export interface FunctionMetrics extends FunctionTotals {
+  queueWait: HistogramSnapshot;
   run: HistogramSnapshot;
 }
 
@@ -87,4 +93,27 @@ export class Metrics {
     }
     return { ...pool, functions };
   }
+}
+
+/** Per-function totals of two sources (e.g. two builds of one package), as if they were one. */
+export function addFunctionTotals(a: Record<string, FunctionTotals>, b: Record<string, FunctionTotals>): Record<string, FunctionTotals> {
+  const sum: Record<string, FunctionTotals> = { ...a };
+  for (const [name, add] of Object.entries(b)) {
+    const base = sum[name];
+    if (!base) {
+      sum[name] = add;
+      continue;
+    }
+    const errors = { ...base.errors };
+    for (const [code, count] of Object.entries(add.errors) as [OffloadErrorCode, number][]) errors[code] = (errors[code] ?? 0) + count;
+    sum[name] = {
+      calls: base.calls + add.calls,
+      succeeded: base.succeeded + add.succeeded,
+      failed: base.failed + add.failed,
+      errors,
+      queueWait: addHistogramCounts(base.queueWait, add.queueWait),
+      run: addHistogramCounts(base.run, add.run),
+    };
+  }
+  return sum;
 }

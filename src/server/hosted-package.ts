@@ -3,17 +3,24 @@
 // that the pool starts later (after a trap, or to scale up) import the glue that matches the
 // module they were given. A reload loads the new snapshot, points new calls at it, then closes
 // the old pool, which finishes the calls it already accepted.
+//
+// Per-function counts are carried across builds: a retired build's final numbers are added to
+// the package's totals the moment it has closed, so /metrics counters never go backwards on a
+// reload and keep one series per function (labelling by build would end a series at each
+// reload and make `sum by (function)` drop).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ExportTypes } from '../build/export-types.js';
+import { MANIFEST_FILE, type OffloadManifest } from '../build/manifest.js';
 import { load, type LoadOptions, type Offloaded } from '../runtime/index.js';
+import { addFunctionTotals, type FunctionTotals } from '../runtime/metrics.js';
 import { functionSpecs, type FunctionSpec, type SkippedExport } from './function-spec.js';
 import { OffloadHttpError } from './http-error.js';
 import type { PackageConfig } from './config.js';
-import { readPackageApi } from '../package/api.js';
-import { locatePackage, type PackageFiles } from '../package/locate.js';
+import { locatePackage, type PackageFiles } from './package-files.js';
 
 type AnyApi = Offloaded<Record<string, unknown>>;
 type Callable = (...args: unknown[]) => Promise<unknown>;
@@ -37,13 +44,17 @@ export class HostedPackage {
   #reloading: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #closing = new Set<Promise<void>>();
+  /** Builds that stopped taking calls but are finishing the ones they accepted. */
+  readonly #draining = new Set<Build>();
+  /** What closed builds counted, per function. */
+  #retiredTotals: Record<string, FunctionTotals> = {};
 
   constructor(config: PackageConfig, snapshotRoot: string, log: FastifyBaseLogger) {
     this.config = config;
     this.files = locatePackage(config.path);
     this.#snapshotRoot = snapshotRoot;
     this.#log = log.child({ package: this.files.name });
-    const parsed = functionSpecs(readPackageApi(this.files));
+    const parsed = functionSpecs(readFileSync(this.files.dtsPath, 'utf8'), this.files.dtsPath, readRustTypes(this.files.pkgDir));
     this.functions = parsed.functions;
     this.skipped = parsed.skipped;
   }
@@ -63,6 +74,15 @@ export class HostedPackage {
   /** The loaded build's metrics, or undefined before the first load. */
   metrics(): ReturnType<AnyApi['$metrics']> | undefined {
     return this.#current?.api.$metrics();
+  }
+
+  /** Per-function counts over every build this package has loaded: they only grow. */
+  functionTotals(): Record<string, FunctionTotals> {
+    let totals = this.#retiredTotals;
+    for (const build of [...this.#draining, this.#current]) {
+      if (build) totals = addFunctionTotals(totals, build.api.$metrics().functions);
+    }
+    return totals;
   }
 
   async start(): Promise<void> {
@@ -115,10 +135,16 @@ export class HostedPackage {
   }
 
   #retire(build: Build): void {
+    this.#draining.add(build);
     const done = build.api
       .$close()
       .catch((error: unknown) => this.#log.error({ err: error, generation: build.generation }, 'closing a build failed'))
-      .then(() => rm(build.snapshotDir, { recursive: true, force: true }))
+      .then(() => {
+        // In one step, so a scrape never sees the build both counted and dropped, or neither.
+        this.#retiredTotals = addFunctionTotals(this.#retiredTotals, build.api.$metrics().functions);
+        this.#draining.delete(build);
+        return rm(build.snapshotDir, { recursive: true, force: true });
+      })
       .finally(() => this.#closing.delete(done));
     this.#closing.add(done);
   }
@@ -128,14 +154,13 @@ export class HostedPackage {
     const snapshotDir = path.join(this.#snapshotRoot, `${safeName(this.name)}-${generation}`);
     await mkdir(snapshotDir, { recursive: true });
     try {
-      await cp(this.files.dir, snapshotDir, { recursive: true });
+      await cp(this.files.pkgDir, snapshotDir, { recursive: true });
       // Plain wasm-bindgen output has no package.json; the glue is an ES module regardless.
       if (!existsSync(path.join(snapshotDir, 'package.json'))) await writeFile(path.join(snapshotDir, 'package.json'), '{"type":"module"}\n');
       const glue = path.join(snapshotDir, path.basename(this.files.gluePath));
+      const dts = readFileSync(path.join(snapshotDir, path.basename(this.files.dtsPath)), 'utf8');
       const api = await load(glue, loadOptions(this.config));
-      // What the routes were made from: a reload that changes it cannot change the routes.
-      const signature = JSON.stringify(readPackageApi(locatePackage(glue)));
-      return { generation, api, snapshotDir, signature };
+      return { generation, api, snapshotDir, signature: dts };
     } catch (error) {
       await rm(snapshotDir, { recursive: true, force: true });
       throw error;
@@ -144,17 +169,22 @@ export class HostedPackage {
 }
 
 function loadOptions(config: PackageConfig): LoadOptions {
-  // queueTimeoutMs is the runtime's bound on time spent waiting for a thread.
-  const options: LoadOptions & { queueTimeoutMs?: number } = {};
-  const queueTimeoutMs = config.queueTimeoutMs ?? config.timeoutMs;
-  if (queueTimeoutMs !== undefined) options.queueTimeoutMs = queueTimeoutMs;
-  if (config.threads !== undefined) options.threads = config.threads;
-  if (config.timeoutMs !== undefined) options.timeoutMs = config.timeoutMs;
-  if (config.memoryLimitMb !== undefined) options.memoryLimitMb = config.memoryLimitMb;
-  if (config.maxQueue !== undefined) options.maxQueue = config.maxQueue;
-  return options;
+  return {
+    threads: config.threads,
+    timeoutMs: config.timeoutMs,
+    // The time a call may wait for a thread defaults to the time it may run (see config.ts).
+    queueTimeoutMs: config.queueTimeoutMs ?? config.timeoutMs,
+    memoryLimitMb: config.memoryLimitMb,
+    maxQueue: config.maxQueue,
+  };
 }
 
+/** The exact Rust types `offload build` recorded; undefined for plain wasm-bindgen output. */
+function readRustTypes(pkgDir: string): ExportTypes | undefined {
+  const file = path.join(pkgDir, MANIFEST_FILE);
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as Partial<OffloadManifest>).rustTypes;
+}
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_');

@@ -1,15 +1,16 @@
 // Prometheus metrics for one server. Each server has its own registry, so two servers in one
-// process (tests, or an app embedding offload) never mix their numbers. Request counts and
-// latencies are recorded as responses leave; pool gauges are read from the runtime when
-// scraped, so they are never stale.
+// process (tests, or an app embedding offload) never mix their numbers. HTTP request counts and
+// latencies are recorded as responses leave; everything about calls (counts, failures, queue
+// wait, run time) and the pool gauges are the runtime's own numbers, read when scraped, so they
+// are never stale and never a second count (see function-metrics.ts).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerFunctionMetrics } from './function-metrics.js';
 import type { HostedPackage } from './hosted-package.js';
 
 export interface ServerMetrics {
   registry: Registry;
   observeRequest(pkg: string, fn: string, status: number, seconds: number): void;
-  observeFailure(pkg: string, fn: string, code: string): void;
 }
 
 export function createMetrics(packages: readonly HostedPackage[]): ServerMetrics {
@@ -29,24 +30,6 @@ export function createMetrics(packages: readonly HostedPackage[]): ServerMetrics
     help: 'Time from request to response for function calls, queueing included.',
     labelNames: ['package', 'function'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const failures = new Counter({
-    name: 'offload_call_failures_total',
-    help: 'Failed function calls by error code.',
-    labelNames: ['package', 'function', 'code'] as const,
-    registers: [registry],
-  });
-  const timeouts = new Counter({
-    name: 'offload_timeouts_total',
-    help: 'Calls stopped at their timeout (answered 504).',
-    labelNames: ['package', 'function'] as const,
-    registers: [registry],
-  });
-  const traps = new Counter({
-    name: 'offload_traps_total',
-    help: 'Calls that trapped their instance: Rust panics and other traps (answered 500).',
-    labelNames: ['package', 'function'] as const,
     registers: [registry],
   });
   const poolGauge = (name: string, help: string, read: (m: NonNullable<ReturnType<HostedPackage['metrics']>>) => number): void => {
@@ -77,16 +60,13 @@ export function createMetrics(packages: readonly HostedPackage[]): ServerMetrics
     },
   });
 
+  registerFunctionMetrics(registry, packages);
+
   return {
     registry,
     observeRequest(pkg, fn, status, seconds) {
       requests.inc({ package: pkg, function: fn, status: String(status) });
       latency.observe({ package: pkg, function: fn }, seconds);
-    },
-    observeFailure(pkg, fn, code) {
-      failures.inc({ package: pkg, function: fn, code });
-      if (code === 'ERR_OFFLOAD_TIMEOUT') timeouts.inc({ package: pkg, function: fn });
-      if (code === 'ERR_OFFLOAD_TRAP') traps.inc({ package: pkg, function: fn });
     },
   };
 }
