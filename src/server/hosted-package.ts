@@ -9,18 +9,17 @@
 // reload and keep one series per function (labelling by build would end a series at each
 // reload and make `sum by (function)` drop).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ExportTypes } from '../build/export-types.js';
-import { MANIFEST_FILE, type OffloadManifest } from '../build/manifest.js';
 import { load, type LoadOptions, type Offloaded } from '../runtime/index.js';
 import { addFunctionTotals, type FunctionTotals } from '../runtime/metrics.js';
 import { functionSpecs, type FunctionSpec, type SkippedExport } from './function-spec.js';
 import { OffloadHttpError } from './http-error.js';
 import type { PackageConfig } from './config.js';
-import { locatePackage, type PackageFiles } from './package-files.js';
+import { readPackageApi } from '../package/api.js';
+import { locatePackage, type PackageFiles } from '../package/locate.js';
 
 type AnyApi = Offloaded<Record<string, unknown>>;
 type Callable = (...args: unknown[]) => Promise<unknown>;
@@ -54,7 +53,7 @@ export class HostedPackage {
     this.files = locatePackage(config.path);
     this.#snapshotRoot = snapshotRoot;
     this.#log = log.child({ package: this.files.name });
-    const parsed = functionSpecs(readFileSync(this.files.dtsPath, 'utf8'), this.files.dtsPath, readRustTypes(this.files.pkgDir));
+    const parsed = functionSpecs(readPackageApi(this.files));
     this.functions = parsed.functions;
     this.skipped = parsed.skipped;
   }
@@ -154,13 +153,14 @@ export class HostedPackage {
     const snapshotDir = path.join(this.#snapshotRoot, `${safeName(this.name)}-${generation}`);
     await mkdir(snapshotDir, { recursive: true });
     try {
-      await cp(this.files.pkgDir, snapshotDir, { recursive: true });
+      await cp(this.files.dir, snapshotDir, { recursive: true });
       // Plain wasm-bindgen output has no package.json; the glue is an ES module regardless.
       if (!existsSync(path.join(snapshotDir, 'package.json'))) await writeFile(path.join(snapshotDir, 'package.json'), '{"type":"module"}\n');
       const glue = path.join(snapshotDir, path.basename(this.files.gluePath));
-      const dts = readFileSync(path.join(snapshotDir, path.basename(this.files.dtsPath)), 'utf8');
       const api = await load(glue, loadOptions(this.config));
-      return { generation, api, snapshotDir, signature: dts };
+      // What the routes were made from: a reload that changes it cannot change the routes.
+      const signature = JSON.stringify(readPackageApi(locatePackage(glue)));
+      return { generation, api, snapshotDir, signature };
     } catch (error) {
       await rm(snapshotDir, { recursive: true, force: true });
       throw error;
@@ -179,12 +179,6 @@ function loadOptions(config: PackageConfig): LoadOptions {
   };
 }
 
-/** The exact Rust types `offload build` recorded; undefined for plain wasm-bindgen output. */
-function readRustTypes(pkgDir: string): ExportTypes | undefined {
-  const file = path.join(pkgDir, MANIFEST_FILE);
-  if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, 'utf8')) as Partial<OffloadManifest>).rustTypes;
-}
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_');
