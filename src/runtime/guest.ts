@@ -58,6 +58,8 @@ export class GuestInstance {
     let exports: Record<string, unknown>;
     try {
       exports = glue.initSync({ module: config.module });
+      // The package's own set-up (a model's weights, say), before the instance takes calls.
+      if (config.init) (glue[config.init.function] as (...args: unknown[]) => unknown)(...config.init.args);
     } catch (error) {
       throw new InitFault(this.#classify(error, panics.panics, true));
     } finally {

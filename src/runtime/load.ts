@@ -9,6 +9,7 @@ import { InlineExecutor } from './inline.js';
 import { compilePackage, resolvePackage, type PackageLocation } from './module-cache.js';
 import { Pool, defaultThreads } from './pool.js';
 import type { InstanceConfig } from './protocol.js';
+import { shareBytes } from './share-bytes.js';
 import { buildProxy, type Offloaded } from './proxy.js';
 
 export interface LoadOptions {
@@ -28,6 +29,13 @@ export interface LoadOptions {
   maxQueue?: number;
   /** Results larger than this are dropped with ERR_OFFLOAD_RESULT_TOO_LARGE. Default 256 MiB. */
   maxResultMb?: number;
+  /**
+   * An exported function every instance calls once as it starts (replacements after a trap or
+   * timeout too), before any call: where a package loads what its calls share, such as a
+   * model's weights. It is not offered as a callable export. Byte arrays among `args` are
+   * copied once into shared memory, so each worker reads them without a copy of its own.
+   */
+  init?: { function: string; args?: unknown[] };
 }
 
 /**
@@ -49,8 +57,11 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
   } catch (error) {
     throw new OffloadLoadError(`cannot import ${resolved.gluePath}: ${(error as Error).message}. Rebuild it with \`offload build\`.`, error);
   }
-  const hidden = compiled.startExport ? [compiled.startExport] : [];
+  const hidden = [compiled.startExport, options.init?.function].filter((name): name is string => name !== undefined);
   const shape = glueShape(glue, new Set(hidden));
+  if (options.init && typeof glue[options.init.function] !== 'function') {
+    throw new OffloadBadArgumentError(`init names ${options.init.function}, which ${resolved.gluePath} does not export as a function.`);
+  }
   const clash = [...Object.keys(shape.functions), ...Object.keys(shape.classes), ...Object.keys(shape.enums)].find((n) => n.startsWith('$'));
   if (clash) {
     throw new OffloadLoadError(`the package exports ${clash}, which clashes with offload's $-prefixed controls. Rename it with #[wasm_bindgen(js_name = ...)].`);
@@ -61,6 +72,7 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     memoryMaxBytes: compiled.memoryMaxBytes,
     memoryLimited: compiled.memoryLimited,
     shape,
+    init: options.init && { function: options.init.function, args: mode === 'pool' ? shareBytes(options.init.args ?? []) : (options.init.args ?? []) },
     maxResultBytes: (options.maxResultMb ?? 256) * 2 ** 20,
   };
   let executor: Executor;

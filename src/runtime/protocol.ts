@@ -40,6 +40,14 @@ export interface InstanceConfig {
   callbackSignal?: SharedArrayBuffer;
   /** What the glue exports, read once by load() and posted to every instance. */
   shape: GlueShape;
+  /** The export each instance calls once as it starts, before any call (load()'s `init`). */
+  init?: InstanceInit;
+}
+
+export interface InstanceInit {
+  function: string;
+  /** Large byte arrays arrive as views of one SharedArrayBuffer, so workers share, not copy, them. */
+  args: unknown[];
 }
 
 /** A failure described in plain data, turned back into an error class on the calling side. */
