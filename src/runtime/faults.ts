@@ -14,19 +14,11 @@ import type { Fault } from './protocol.js';
 export function faultToError(fn: string, fault: Fault): OffloadCallError {
   switch (fault.kind) {
     case 'trap':
-      return new OffloadTrapError(fn, fault.trapKind, fault.detail, {
-        ...(fault.panicMessage === undefined ? {} : { panicMessage: fault.panicMessage }),
-        ...(fault.location === undefined ? {} : { location: fault.location }),
-      });
+      return new OffloadTrapError(fn, fault.trapKind, fault.detail, { panicMessage: fault.panicMessage, location: fault.location });
     case 'memory':
-      return new OffloadMemoryError(fn, fault.detail, {
-        usedBytes: fault.usedBytes,
-        ...(fault.limitBytes === undefined ? {} : { limitBytes: fault.limitBytes }),
-      });
-    case 'guest': {
-      const error = new OffloadGuestError(fn, fault.message, fault.cause);
-      return error;
-    }
+      return new OffloadMemoryError(fn, fault.detail, { usedBytes: fault.usedBytes, limitBytes: fault.limitBytes });
+    case 'guest':
+      return new OffloadGuestError(fn, fault.message, fault.cause);
     case 'too_large':
       return new OffloadResultTooLargeError(fn, fault.sizeBytes, fault.limitBytes);
     case 'bad_argument':

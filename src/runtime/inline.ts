@@ -9,7 +9,8 @@ import { ObjectRef } from './executor.js';
 import { faultToError } from './faults.js';
 import { GuestInstance, InitFault } from './guest.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
-import { OBJECT_KEY, REF_KEY, isWireObject, type InstanceConfig } from './protocol.js';
+import type { InstanceConfig } from './protocol.js';
+import { decodeResult, encodeCall } from './wire.js';
 
 export class InlineExecutor implements Executor {
   readonly #config: InstanceConfig;
@@ -42,22 +43,14 @@ export class InlineExecutor implements Executor {
     // After a trap the replacement is built asynchronously; later calls wait for it.
     if (this.#replacing) await this.#replacing;
     const instance = this.#instance;
-    const refs = [task.target, ...task.args].filter((a): a is ObjectRef => a instanceof ObjectRef);
-    for (const ref of refs) {
+    const spec = encodeCall(task, (ref) => {
       if (ref.freed) throw new OffloadBadArgumentError(`${task.label}: a ${ref.className} passed to it was already freed.`, { function: task.label });
       if (ref.owner !== instance) throw new OffloadInstanceLostError(task.label, 'was replaced after a trap');
-    }
-    const args = task.args.map((a) => (a instanceof ObjectRef ? { [REF_KEY]: a.objectId } : a));
+    });
     const started = performance.now();
     this.#metrics.started(task.label, started - enqueuedAt);
     this.#running++;
-    const called = instance.call(0, {
-      op: task.op,
-      name: task.name,
-      args,
-      ...(task.className === undefined ? {} : { className: task.className }),
-      ...(task.target === undefined ? {} : { objectId: task.target.objectId }),
-    });
+    const called = instance.call(0, spec);
     // An async export settles later, as its futures make progress on this thread.
     const outcome = called instanceof Promise ? await called : called;
     this.#running--;
@@ -71,8 +64,7 @@ export class InlineExecutor implements Executor {
     }
     if (task.op === 'free' && task.target) task.target.freed = true;
     this.#metrics.finished(task.label, response.runMs);
-    const one = (v: unknown): unknown => (isWireObject(v) ? new ObjectRef(instance, v[OBJECT_KEY], v.className) : v);
-    return Array.isArray(response.value) ? response.value.map(one) : one(response.value);
+    return decodeResult(response.value, (objectId, className) => new ObjectRef(instance, objectId, className));
   }
 
   #replace(): void {

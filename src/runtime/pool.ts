@@ -4,11 +4,11 @@
 // Written for this runtime rather than wrapping Piscina because three things it needs are
 // outside Piscina's model: calls pinned to the thread that owns an object (class handles),
 // replacing a thread after a trap while keeping the others, and a leaner round trip
-// (bench/runtime.ts prints both side by side).
+// (bench/runtime.ts prints both side by side). The thread itself is in pool-worker.ts, and how
+// arguments and results cross to it in wire.ts; this file only decides what runs where.
 
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   OffloadClosedError,
   OffloadCallError,
@@ -24,10 +24,10 @@ import type { CallTask, Executor } from './executor.js';
 import { ObjectRef } from './executor.js';
 import { faultToError } from './faults.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
-import type { CallbackReply, CallbackRequest, CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
-import { CALLBACK_KEY, OBJECT_KEY, REF_KEY, isWireObject } from './protocol.js';
+import { PoolWorker } from './pool-worker.js';
+import type { CallbackRequest, CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
 import { Queue } from './queue.js';
-import { workerExecArgv } from '../wasm/worker-exec-argv.js';
+import { applyWriteBack, decodeResult, encodeCall, runCallback, type Callback } from './wire.js';
 
 export interface PoolOptions {
   minThreads: number;
@@ -39,22 +39,6 @@ export interface PoolOptions {
 export function defaultThreads(): { min: number; max: number } {
   // CPU-bound guests gain nothing from more threads than cores.
   return { min: 1, max: Math.max(1, availableParallelism()) };
-}
-
-const fromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-
-function startThread(workerData: InstanceConfig, transferList: MessagePort[]): Worker {
-  const options = { workerData, transferList, execArgv: workerExecArgv(process.execArgv) };
-  if (!fromSource) return new Worker(workerUrl, options);
-  // Running from source under tsx (tests, benchmarks). Workers inherit --import tsx through
-  // execArgv, but on Node 20 the loader hooks it registers do not reach the worker's entry
-  // module, so the worker registers tsx itself before importing the .ts entry.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); })` +
-    '.catch((error) => { setImmediate(() => { throw error; }); });';
-  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 interface PendingCall {
@@ -69,40 +53,12 @@ interface PendingCall {
   queueTimer: NodeJS.Timeout | undefined;
   /** Sent to a thread: no longer waiting in a queue. */
   posted: boolean;
-  pinnedTo: PoolWorker | undefined;
+  pinnedTo: Thread | undefined;
   /** JS function arguments, called back from the worker by index. */
-  callbacks: ((...args: unknown[]) => unknown)[];
+  callbacks: Callback[];
 }
 
-type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
-
-class PoolWorker {
-  state: WorkerState = 'starting';
-  current: PendingCall | undefined;
-  /** Posted to the thread behind `current`; it starts the moment `current` ends there. */
-  next: PendingCall | undefined;
-  readonly pinned = new Queue<PendingCall>();
-  readonly objects = new Set<number>();
-  idleTimer: NodeJS.Timeout | undefined;
-  busySince = 0;
-  busyMs = 0;
-  readonly bornAt = performance.now();
-  diedAt: number | undefined;
-  instanceMs = 0;
-  constructor(
-    readonly thread: Worker,
-    readonly wake: Int32Array,
-    /** Where the answers to a blocked guest's callbacks go, and the flag that wakes it. */
-    readonly callbackPort: MessagePort,
-    readonly callbackSignal: Int32Array,
-  ) {}
-
-  post(message: unknown, transfer: ArrayBuffer[] = []): void {
-    this.thread.postMessage(message, transfer);
-    Atomics.add(this.wake, 0, 1);
-    Atomics.notify(this.wake, 0);
-  }
-}
+type Thread = PoolWorker<PendingCall>;
 
 let nextCallId = 1;
 
@@ -110,7 +66,7 @@ export class Pool implements Executor {
   readonly #config: InstanceConfig;
   readonly #options: PoolOptions;
   readonly #queue = new Queue<PendingCall>();
-  readonly #workers = new Set<PoolWorker>();
+  readonly #workers = new Set<Thread>();
   readonly #metrics = new Metrics();
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -124,9 +80,7 @@ export class Pool implements Executor {
    * The one thread where class instances live. Every object is created there, so any two
    * handles can meet in one call; the cost is that object work runs one call at a time.
    */
-  #home: PoolWorker | undefined;
-  #pinnedQueued = 0;
-  #handedAhead = 0;
+  #home: Thread | undefined;
   #lastInitFailure: OffloadCallError | undefined;
 
   constructor(config: InstanceConfig, options: PoolOptions) {
@@ -138,9 +92,8 @@ export class Pool implements Executor {
       resolveReady = resolve;
       rejectReady = reject;
     });
-    const first = this.#spawn((error) => (error ? rejectReady(error) : resolveReady()));
+    this.#spawn((error) => (error ? rejectReady(error) : resolveReady()));
     for (let i = 1; i < options.minThreads; i++) this.#spawn();
-    void first;
   }
 
   /** Resolves once one thread has built its instance; rejects if that failed. */
@@ -150,29 +103,23 @@ export class Pool implements Executor {
 
   run(task: CallTask): Promise<unknown> {
     if (this.#closed) return Promise.reject(new OffloadClosedError(task.label));
-    let pinnedTo: PoolWorker | undefined;
-    let args: unknown[];
-    let callbacks: PendingCall['callbacks'];
+    const callbacks: Callback[] = [];
+    let pinnedTo: Thread | undefined;
+    let request: CallRequest;
     try {
-      ({ pinnedTo, args, callbacks } = this.#bind(task));
+      pinnedTo = this.#ownerOf(task);
+      request = { type: 'call', id: nextCallId++, ...encodeCall(task, (ref) => this.#checkUsable(task, ref), callbacks) };
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#waiting() >= this.#options.maxQueue && !this.#hasIdleFor(pinnedTo)) {
+    if (!pinnedTo && task.makesObjects) pinnedTo = this.#homeWorker();
+    if (this.#options.maxQueue !== Infinity && this.#waiting() >= this.#options.maxQueue && !this.#hasIdleFor(pinnedTo)) {
       return Promise.reject(new OffloadQueueFullError(task.label, this.#options.maxQueue));
     }
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
         task,
-        request: {
-          type: 'call',
-          id: nextCallId++,
-          op: task.op,
-          name: task.name,
-          args,
-          ...(task.className === undefined ? {} : { className: task.className }),
-          ...(task.target === undefined ? {} : { objectId: task.target.objectId }),
-        },
+        request,
         enqueuedAt: performance.now(),
         resolve,
         reject,
@@ -185,12 +132,8 @@ export class Pool implements Executor {
       };
       const queueTimeoutMs = task.queueTimeoutMs;
       if (queueTimeoutMs !== undefined) call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
-      if (pinnedTo) {
-        pinnedTo.pinned.push(call);
-        this.#pinnedQueued++;
-      } else {
-        this.#queue.push(call);
-      }
+      if (pinnedTo) pinnedTo.pinned.push(call);
+      else this.#queue.push(call);
       this.#dispatch();
     });
   }
@@ -204,18 +147,17 @@ export class Pool implements Executor {
     call.queueTimer = undefined;
     if (call.settled) return;
     if (!call.posted) {
-      if (call.pinnedTo ? call.pinnedTo.pinned.remove(call) : this.#queue.remove(call)) {
-        if (call.pinnedTo) this.#pinnedQueued--;
-      }
+      if (call.pinnedTo) call.pinnedTo.pinned.remove(call);
+      else this.#queue.remove(call);
     }
     this.#settle(call, new OffloadQueueTimeoutError(call.task.label, queueTimeoutMs));
     this.#maybeDrained();
   }
 
   /** The thread objects live on, chosen (or started) when there is none. */
-  #homeWorker(): PoolWorker {
+  #homeWorker(): Thread {
     if (this.#home && this.#home.state !== 'dead') return this.#home;
-    let choice: PoolWorker | undefined;
+    let choice: Thread | undefined;
     for (const worker of this.#workers) {
       if (!choice || (worker.state === 'idle' && choice.state !== 'idle')) choice = worker;
     }
@@ -223,16 +165,18 @@ export class Pool implements Executor {
     return this.#home;
   }
 
-  /**
-   * Replaces ObjectRefs by wire refs and JS functions by callback markers, and finds the one
-   * thread the call must run on: where its objects live, or where new objects are made.
-   */
-  #bind(task: CallTask): { pinnedTo: PoolWorker | undefined; args: unknown[]; callbacks: PendingCall['callbacks'] } {
-    let owner: PoolWorker | undefined;
-    const claim = (ref: ObjectRef): void => {
-      const worker = ref.owner as PoolWorker;
-      if (ref.freed) throw new OffloadBadArgumentError(`${task.label}: a ${ref.className} passed to it was already freed. Keep objects alive until the calls that use them have finished.`, { function: task.label });
-      if (worker.state === 'dead') throw new OffloadInstanceLostError(task.label, 'was replaced after a trap, a timeout or a crash');
+  /** Refuses an object the call cannot use: freed, or on a thread that is gone. */
+  #checkUsable(task: CallTask, ref: ObjectRef): void {
+    if (ref.freed) throw new OffloadBadArgumentError(`${task.label}: a ${ref.className} passed to it was already freed. Keep objects alive until the calls that use them have finished.`, { function: task.label });
+    if ((ref.owner as Thread).state === 'dead') throw new OffloadInstanceLostError(task.label, 'was replaced after a trap, a timeout or a crash');
+  }
+
+  /** The one thread the call must run on because its objects live there, if any. */
+  #ownerOf(task: CallTask): Thread | undefined {
+    let owner: Thread | undefined;
+    for (const ref of [task.target, ...task.args]) {
+      if (!(ref instanceof ObjectRef)) continue;
+      const worker = ref.owner as Thread;
       if (owner && owner !== worker) {
         throw new OffloadBadArgumentError(
           `${task.label}: its objects live in different instances, and an object can only be used where it was created. ` +
@@ -241,28 +185,18 @@ export class Pool implements Executor {
         );
       }
       owner = worker;
-    };
-    if (task.target) claim(task.target);
-    const callbacks: PendingCall['callbacks'] = [];
-    const args = task.args.map((arg) => {
-      if (typeof arg === 'function') {
-        callbacks.push(arg as (...args: unknown[]) => unknown);
-        return { [CALLBACK_KEY]: callbacks.length - 1 };
-      }
-      if (!(arg instanceof ObjectRef)) return arg;
-      claim(arg);
-      return { [REF_KEY]: arg.objectId };
-    });
-    if (!owner && task.makesObjects) owner = this.#homeWorker();
-    return { pinnedTo: owner, args, callbacks };
+    }
+    return owner;
   }
 
   /** Calls accepted but not started: queued, pinned, or handed ahead to a busy thread. */
   #waiting(): number {
-    return this.#queue.length + this.#pinnedQueued + this.#handedAhead;
+    let waiting = this.#queue.length;
+    for (const worker of this.#workers) waiting += worker.waiting;
+    return waiting;
   }
 
-  #hasIdleFor(pinnedTo: PoolWorker | undefined): boolean {
+  #hasIdleFor(pinnedTo: Thread | undefined): boolean {
     if (pinnedTo) return pinnedTo.state === 'idle';
     for (const worker of this.#workers) if (worker.state === 'idle') return true;
     return false;
@@ -271,9 +205,7 @@ export class Pool implements Executor {
   #dispatch(): void {
     for (const worker of this.#workers) {
       if (worker.state !== 'idle') continue;
-      let call = worker.pinned.shift();
-      if (call) this.#pinnedQueued--;
-      else call = this.#queue.shift();
+      const call = worker.pinned.shift() ?? this.#queue.shift();
       if (!call) continue;
       this.#start(worker, call);
     }
@@ -297,7 +229,7 @@ export class Pool implements Executor {
     this.#maybeDrained();
   }
 
-  #start(worker: PoolWorker, call: PendingCall): void {
+  #start(worker: Thread, call: PendingCall): void {
     clearTimeout(worker.idleTimer);
     worker.state = 'busy';
     worker.busySince = performance.now();
@@ -306,14 +238,13 @@ export class Pool implements Executor {
     this.#post(worker, call);
   }
 
-  #handAhead(worker: PoolWorker, call: PendingCall): void {
+  #handAhead(worker: Thread, call: PendingCall): void {
     worker.next = call;
-    this.#handedAhead++;
     this.#post(worker, call);
   }
 
   /** `call` is now the one running on `worker`: its queue wait ends and its timeout starts. */
-  #begin(worker: PoolWorker, call: PendingCall): void {
+  #begin(worker: Thread, call: PendingCall): void {
     clearTimeout(call.queueTimer);
     worker.current = call;
     this.#metrics.started(call.task.label, performance.now() - call.enqueuedAt);
@@ -327,7 +258,7 @@ export class Pool implements Executor {
     }
   }
 
-  #post(worker: PoolWorker, call: PendingCall): void {
+  #post(worker: Thread, call: PendingCall): void {
     call.posted = true;
     try {
       worker.post(call.request, call.task.transfer);
@@ -336,7 +267,6 @@ export class Pool implements Executor {
       clearTimeout(call.timer);
       if (worker.next === call) {
         worker.next = undefined;
-        this.#handedAhead--;
       } else {
         worker.current = undefined;
         this.#markIdle(worker);
@@ -350,12 +280,9 @@ export class Pool implements Executor {
     }
   }
 
-  #spawn(onFirstReady?: (error?: unknown) => void): PoolWorker {
-    const wake = new SharedArrayBuffer(4);
-    const callbackSignal = new SharedArrayBuffer(4);
-    const replies = new MessageChannel();
-    const thread = startThread({ ...this.#config, wake, callbackPort: replies.port2, callbackSignal }, [replies.port2]);
-    const worker = new PoolWorker(thread, new Int32Array(wake), replies.port1, new Int32Array(callbackSignal));
+  #spawn(onFirstReady?: (error?: unknown) => void): Thread {
+    const worker: Thread = new PoolWorker(this.#config);
+    const { thread } = worker;
     this.#workers.add(worker);
     this.#started++;
     thread.on('message', (message: WorkerMessage) => this.#onMessage(worker, message, onFirstReady));
@@ -366,7 +293,7 @@ export class Pool implements Executor {
     return worker;
   }
 
-  #onMessage(worker: PoolWorker, message: WorkerMessage, onFirstReady?: (error?: unknown) => void): void {
+  #onMessage(worker: Thread, message: WorkerMessage, onFirstReady?: (error?: unknown) => void): void {
     if (worker.state === 'dead') return;
     switch (message.type) {
       case 'ready':
@@ -393,19 +320,13 @@ export class Pool implements Executor {
         if (!call || call.request.id !== message.id) return;
         clearTimeout(call.timer);
         worker.current = undefined;
-        if (message.ok && message.writeBack) {
-          // The guest wrote into `&mut [T]` arguments: the caller's own arrays get its writes.
-          for (const [index, written] of message.writeBack) {
-            const original = call.task.args[index];
-            if (ArrayBuffer.isView(original) && original.byteLength === written.byteLength) {
-              new Uint8Array(original.buffer, original.byteOffset, original.byteLength).set(
-                new Uint8Array(written.buffer, written.byteOffset, written.byteLength),
-              );
-            }
-          }
-        }
+        applyWriteBack(call.task.args, message);
         if (message.ok) {
-          this.#settle(call, undefined, this.#decode(worker, message.value), message.runMs);
+          const value = decodeResult(message.value, (objectId, className) => {
+            worker.objects.add(objectId);
+            return new ObjectRef(worker, objectId, className);
+          });
+          this.#settle(call, undefined, value, message.runMs);
         } else {
           this.#settle(call, faultToError(call.task.label, message.fault), undefined, message.runMs);
         }
@@ -416,7 +337,6 @@ export class Pool implements Executor {
           // The thread has already moved on to the call handed to it.
           const next = worker.next;
           worker.next = undefined;
-          this.#handedAhead--;
           this.#begin(worker, next);
         } else {
           this.#markIdle(worker);
@@ -427,41 +347,12 @@ export class Pool implements Executor {
   }
 
   /** Runs a JS function argument for a guest blocked in a call, and wakes it with the answer. */
-  #runCallback(worker: PoolWorker, request: CallbackRequest): void {
+  #runCallback(worker: Thread, request: CallbackRequest): void {
     const call = worker.current;
-    const fn = call && call.request.id === request.id ? call.callbacks[request.callback] : undefined;
-    let reply: CallbackReply;
-    if (!fn) {
-      reply = { ok: false, message: 'the callback was called after the call that passed it had finished; callbacks are only valid during their call' };
-    } else {
-      try {
-        const value = fn(...request.args);
-        reply = (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-          ? { ok: false, message: 'the callback returned a Promise; in pool mode a guest waits for callbacks synchronously, so return a value' }
-          : { ok: true, value };
-      } catch (error) {
-        reply = { ok: false, message: `the callback threw: ${(error as Error)?.message ?? String(error)}` };
-      }
-    }
-    try {
-      worker.callbackPort.postMessage(reply);
-    } catch (error) {
-      worker.callbackPort.postMessage({ ok: false, message: `the callback's result cannot be sent to the worker (${(error as Error).message})` } satisfies CallbackReply);
-    }
-    Atomics.store(worker.callbackSignal, 0, 1);
-    Atomics.notify(worker.callbackSignal, 0);
+    worker.answerCallback(runCallback(call && call.request.id === request.id ? call.callbacks[request.callback] : undefined, request.args));
   }
 
-  #decode(worker: PoolWorker, value: unknown): unknown {
-    const one = (v: unknown): unknown => {
-      if (!isWireObject(v)) return v;
-      worker.objects.add(v[OBJECT_KEY]);
-      return new ObjectRef(worker, v[OBJECT_KEY], v.className);
-    };
-    return Array.isArray(value) ? value.map(one) : one(value);
-  }
-
-  #onCrash(worker: PoolWorker, error: unknown, onFirstReady?: (error?: unknown) => void): void {
+  #onCrash(worker: Thread, error: unknown, onFirstReady?: (error?: unknown) => void): void {
     if (worker.state === 'dead') return;
     const wasStarting = worker.state === 'starting';
     const call = worker.current;
@@ -476,7 +367,7 @@ export class Pool implements Executor {
   }
 
   /** Ends a thread for good: its in-flight call must already be settled or is failed here. */
-  #retire(worker: PoolWorker, why: string): void {
+  #retire(worker: Thread, why: string): void {
     if (worker.state === 'dead') return;
     const wasServing = worker.state !== 'starting';
     if (worker.state === 'busy') worker.busyMs += performance.now() - worker.busySince;
@@ -498,15 +389,12 @@ export class Pool implements Executor {
       worker.next.posted = false;
       this.#queue.unshift(worker.next);
       worker.next = undefined;
-      this.#handedAhead--;
     }
     for (let call = worker.pinned.shift(); call; call = worker.pinned.shift()) {
-      this.#pinnedQueued--;
       this.#settle(call, new OffloadInstanceLostError(call.task.label, why));
     }
     worker.objects.clear();
-    worker.callbackPort.close();
-    void worker.thread.terminate();
+    void worker.stop();
     queueMicrotask(() => {
       // Keep the minimum warm so the next caller does not pay for a thread start; and even
       // while closing, a call put back in the queue above must still find a thread.
@@ -516,7 +404,7 @@ export class Pool implements Executor {
     });
   }
 
-  #markIdle(worker: PoolWorker): void {
+  #markIdle(worker: Thread): void {
     if (worker.state === 'busy') worker.busyMs += performance.now() - worker.busySince;
     worker.state = 'idle';
     // An idle thread must not keep the process alive; a busy one must.
@@ -545,7 +433,7 @@ export class Pool implements Executor {
   }
 
   release(ref: ObjectRef): void {
-    const worker = ref.owner as PoolWorker;
+    const worker = ref.owner as Thread;
     if (ref.freed || worker.state === 'dead') return;
     ref.freed = true;
     worker.objects.delete(ref.objectId);
@@ -562,7 +450,7 @@ export class Pool implements Executor {
     }).then(async () => {
       const threads = [...this.#workers];
       for (const worker of threads) this.#retire(worker, 'closed');
-      await Promise.all(threads.map((w) => w.thread.terminate()));
+      await Promise.all(threads.map((w) => w.stop()));
     });
     return this.#closing;
   }

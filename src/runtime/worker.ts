@@ -98,7 +98,7 @@ function serve(instance: GuestInstance): void {
       instance.release(message.objectIds);
       return undefined;
     }
-    const outcome = instance.call(message.id, message, { ...(callbacks ? { callbacks } : {}), reportNow: report });
+    const outcome = instance.call(message.id, message, { callbacks, reportNow: report });
     if (!(outcome instanceof Promise)) {
       report(outcome);
       return undefined;

@@ -1,0 +1,74 @@
+// One worker thread of the pool and what the scheduler tracks about it. Starting it means
+// handing the thread the compiled module and the channels that let a guest sleep between
+// calls and block in a callback: a wake counter the pool bumps after each post, and a reply
+// port with the flag that wakes a guest waiting for a callback's answer.
+
+import { performance } from 'node:perf_hooks';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { launchWorker } from '../wasm/launch-worker.js';
+import type { CallbackReply, InstanceConfig } from './protocol.js';
+import { Queue } from './queue.js';
+
+export type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
+
+export class PoolWorker<Call> {
+  state: WorkerState = 'starting';
+  current: Call | undefined;
+  /** Posted to the thread behind `current`; it starts the moment `current` ends there. */
+  next: Call | undefined;
+  /** Calls that must run on this thread (its objects live here), waiting for it. */
+  readonly pinned = new Queue<Call>();
+  readonly objects = new Set<number>();
+  idleTimer: NodeJS.Timeout | undefined;
+  busySince = 0;
+  busyMs = 0;
+  readonly bornAt = performance.now();
+  diedAt: number | undefined;
+  instanceMs = 0;
+  readonly thread: Worker;
+  readonly #wake: Int32Array;
+  /** Where the answers to a blocked guest's callbacks go, and the flag that wakes it. */
+  readonly #callbackPort: MessagePort;
+  readonly #callbackSignal: Int32Array;
+
+  constructor(config: InstanceConfig) {
+    const wake = new SharedArrayBuffer(4);
+    const callbackSignal = new SharedArrayBuffer(4);
+    const replies = new MessageChannel();
+    this.thread = launchWorker(new URL('./worker.js', import.meta.url), {
+      workerData: { ...config, wake, callbackPort: replies.port2, callbackSignal } satisfies InstanceConfig,
+      transferList: [replies.port2],
+    });
+    this.#wake = new Int32Array(wake);
+    this.#callbackPort = replies.port1;
+    this.#callbackSignal = new Int32Array(callbackSignal);
+  }
+
+  /** Calls accepted for this thread that it has not started. */
+  get waiting(): number {
+    return this.pinned.length + (this.next ? 1 : 0);
+  }
+
+  post(message: unknown, transfer: ArrayBuffer[] = []): void {
+    this.thread.postMessage(message, transfer);
+    Atomics.add(this.#wake, 0, 1);
+    Atomics.notify(this.#wake, 0);
+  }
+
+  /** Answers a guest blocked in a callback, and wakes it. */
+  answerCallback(reply: CallbackReply): void {
+    try {
+      this.#callbackPort.postMessage(reply);
+    } catch (error) {
+      this.#callbackPort.postMessage({ ok: false, message: `the callback's result cannot be sent to the worker (${(error as Error).message})` } satisfies CallbackReply);
+    }
+    Atomics.store(this.#callbackSignal, 0, 1);
+    Atomics.notify(this.#callbackSignal, 0);
+  }
+
+  /** Ends the thread; its state is the scheduler's to settle first. */
+  stop(): Promise<number> {
+    this.#callbackPort.close();
+    return this.thread.terminate();
+  }
+}
