@@ -1,9 +1,13 @@
-// One instance of a package's glue + wasm, and the rules for running a call on it: the same
-// code runs inside a pool worker and, in 'inline' mode, on the caller's thread. It never
-// throws for a call; every outcome is a CallResponse, so the caller's side decides what to do.
+// One instance of a package's glue + wasm with its object table, and how a call runs on it
+// (sync or async, panics captured, results sized and encoded): the same code runs inside a pool
+// worker and, in 'inline' mode, on the caller's thread. It never throws for a call; every
+// outcome is a CallResponse, so the caller's side decides what to do. Which glue function a
+// call names is call-target.ts's; the glue's shape is glue-shape.ts's; trap classification is
+// trap-fault.ts's (over the shared core's classifier).
 
 import { performance } from 'node:perf_hooks';
 import { classifyThrown } from './trap-fault.js';
+import { callTarget, LostObject, type CallScope, type ClassLike } from './call-target.js';
 import { importGlue, isGlueClass, type FunctionShape, type GlueShape } from './glue-shape.js';
 import { GROW_FAILURES_EXPORT } from '../wasm/grow-probe.js';
 import { collectPanics, type Panic } from './panic-report.js';
@@ -12,8 +16,6 @@ import { OBJECT_KEY, isWireCallback, isWireRef, CALLBACK_KEY, REF_KEY } from './
 import { scan } from './transfer.js';
 
 type Glue = Record<string, unknown> & { initSync(input: { module: WebAssembly.Module }): Record<string, unknown> };
-type AnyFunction = (...args: unknown[]) => unknown;
-type ClassLike = (new (...args: unknown[]) => object) & Record<string, unknown>;
 
 export interface CallOutcome {
   response: CallResponse;
@@ -45,6 +47,8 @@ export class GuestInstance {
   readonly #growFailures: WebAssembly.Global | undefined;
   readonly #objects = new Map<number, object>();
   readonly #classes: Map<string, ClassLike>;
+  /** Where a CallSpec's target is looked up (call-target.ts). */
+  readonly #scope: CallScope;
   #nextObjectId = 1;
 
   private constructor(glue: Glue, config: InstanceConfig) {
@@ -52,6 +56,7 @@ export class GuestInstance {
     this.#config = config;
     this.shape = config.shape;
     this.#classes = new Map(Object.entries(glue).filter((e): e is [string, ClassLike] => isGlueClass(e[1])));
+    this.#scope = { glue, shape: this.shape, classes: this.#classes, object: (id) => (id === undefined ? undefined : this.#objects.get(id)) };
     // A panic in the guest's start function happens here; capture it like a call's.
     const started = performance.now();
     const panics = collectPanics();
@@ -104,7 +109,7 @@ export class GuestInstance {
     let shape: FunctionShape | undefined;
     try {
       args = spec.args.map((a) => this.#decodeArg(id, a, hooks.callbacks));
-      ({ run, shape } = this.#resolve(spec, args));
+      ({ run, shape } = callTarget(this.#scope, spec, args));
     } catch (error) {
       const fault: Fault = error instanceof LostObject
         ? { kind: 'instance_lost', why: 'freed it' }
@@ -177,47 +182,6 @@ export class GuestInstance {
     return { response: { type: 'result', id, ok: false, fault, trapped, runMs: performance.now() - started }, transfer: [], trapped };
   }
 
-  #resolve(spec: CallSpec, args: unknown[]): { run: () => unknown; shape: FunctionShape | undefined } {
-    switch (spec.op) {
-      case 'call': {
-        const fn = this.glue[spec.name];
-        const shape = this.shape.functions[spec.name];
-        if (typeof fn !== 'function' || !shape) throw new Error(`the package exports no function named ${spec.name}`);
-        return { run: () => Reflect.apply(fn as AnyFunction, undefined, args), shape };
-      }
-      case 'construct':
-      case 'static': {
-        const cls = this.#classes.get(spec.className ?? '');
-        if (!cls) throw new Error(`the package exports no class named ${spec.className}`);
-        if (spec.op === 'construct') return { run: () => Reflect.construct(cls, args), shape: undefined };
-        const fn = cls[spec.name];
-        const shape = this.shape.classes[spec.className ?? '']?.statics[spec.name];
-        if (typeof fn !== 'function' || !shape) throw new Error(`${spec.className} has no static method ${spec.name}`);
-        return { run: () => Reflect.apply(fn as AnyFunction, cls, args), shape };
-      }
-      case 'method':
-      case 'free':
-      case 'get':
-      case 'set': {
-        const object = this.#objects.get(spec.objectId ?? -1) as Record<string, unknown> | undefined;
-        if (!object) throw new LostObject();
-        const classShape = this.shape.classes[spec.className ?? ''];
-        if (spec.op === 'get') {
-          if (!classShape?.getters.includes(spec.name)) throw new Error(`${spec.className} has no property ${spec.name}`);
-          return { run: () => object[spec.name], shape: undefined };
-        }
-        if (spec.op === 'set') {
-          if (!classShape?.setters.includes(spec.name)) throw new Error(`${spec.className}.${spec.name} cannot be set`);
-          return { run: () => void (object[spec.name] = args[0]), shape: undefined };
-        }
-        const fn = spec.op === 'free' ? object.free : object[spec.name];
-        const shape = spec.op === 'free' ? undefined : classShape?.methods[spec.name];
-        if (typeof fn !== 'function' || (spec.op === 'method' && !shape)) throw new Error(`${spec.className} has no method ${spec.name}`);
-        return { run: () => Reflect.apply(fn as AnyFunction, object, args), shape };
-      }
-    }
-  }
-
   #decodeArg(callId: number, arg: unknown, callbacks: CallbackBridge | undefined): unknown {
     if (isWireCallback(arg)) {
       if (!callbacks) throw new Error('a callback argument arrived where none can be called');
@@ -256,8 +220,6 @@ export class GuestInstance {
     });
   }
 }
-
-class LostObject extends Error {}
 
 export class InitFault extends Error {
   readonly fault: Fault;
