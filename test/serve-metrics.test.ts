@@ -15,6 +15,7 @@ before(async () => {
   const pkg = await buildCrate('test/fixtures/serve-api');
   server = await serve([pkg], { port: 0, logger: false, defaults: { threads: 1, timeoutMs: 1_000 } });
   for (const args of [[1, 2], [3, 4], [5, 6]]) assert.equal((await post(server.url, '/serve-api/add', args)).status, 200);
+  assert.equal((await post(server.url, '/serve-api/add', ['not a number'])).status, 400, 'rejected before it reaches the runtime');
   assert.equal((await post(server.url, '/serve-api/parse_port', ['x'])).status, 422);
   assert.equal((await post(server.url, '/serve-api/panic_with', ['counted'])).status, 500);
   assert.equal((await post(server.url, '/serve-api/spin', [])).status, 504);
@@ -63,7 +64,7 @@ describe('the runtime numbers in /metrics', () => {
   test('calls, failures by code, timeouts and traps equal $metrics()', async () => {
     const { series } = await scrape();
     const functions = runtimeFunctions();
-    assert.equal(functions.add?.calls, 3);
+    assert.equal(functions.add?.calls, 3, 'the request the server turned away (400) is not a call');
     for (const [fn, counted] of Object.entries(functions)) {
       const labels = { package: PKG, function: fn };
       assert.equal(value(series, 'offload_calls_total', labels), counted.calls, fn);
@@ -76,7 +77,11 @@ describe('the runtime numbers in /metrics', () => {
     assert.equal(value(series, 'offload_timeouts_total', { package: PKG, function: 'spin' }), 1);
     assert.equal(value(series, 'offload_traps_total', { package: PKG, function: 'panic_with' }), 1);
     assert.equal(value(series, 'offload_call_failures_total', { package: PKG, function: 'parse_port', code: 'ERR_OFFLOAD_GUEST_ERROR' }), 1);
-    assert.equal(series.filter((s) => s.name === 'offload_call_failures_total' && s.labels.function === 'add').length, 0, 'add never failed');
+    assert.equal(
+      series.filter((s) => s.name === 'offload_call_failures_total' && s.labels.function === 'add').length,
+      0,
+      'an argument rejected by the HTTP schema is not a failed call',
+    );
   });
 
   for (const [metricName, field] of [['offload_call_run_seconds', 'run'], ['offload_call_queue_wait_seconds', 'queueWait']] as const) {
@@ -102,6 +107,7 @@ describe('the runtime numbers in /metrics', () => {
   test('the HTTP request counter stays a count of requests by status', async () => {
     const { series } = await scrape();
     assert.equal(value(series, 'offload_http_requests_total', { package: PKG, function: 'add', status: '200' }), 3);
+    assert.equal(value(series, 'offload_http_requests_total', { package: PKG, function: 'add', status: '400' }), 1);
     assert.equal(value(series, 'offload_http_requests_total', { package: PKG, function: 'spin', status: '504' }), 1);
   });
 });
