@@ -16,6 +16,10 @@ describe('load() after a rebuild', () => {
   it('runs the rebuilt code, on the main thread and in the pool', async () => {
     const crate = join(root.path, 'hello');
     await copyCrate(join(repoRoot, 'examples', 'hello'), crate);
+    // Renamed: in the shared target dir a cdylib's output is named after its crate, so a copy
+    // still called `hello` that says "hi" would overwrite examples/hello's own build there.
+    const manifest = join(crate, 'Cargo.toml');
+    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('name = "hello"', 'name = "hello_reload"'));
     const options = { targetDir: sharedTargetDir, reporter: silentReporter };
     const first = await buildPackage(crate, options);
     const before = await load<Hello>(first.pkgDir, { threads: 1 });
