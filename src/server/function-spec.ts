@@ -43,7 +43,8 @@ export interface SkippedExport {
 }
 
 
-export function functionSpecs(api: PackageApi): { functions: FunctionSpec[]; skipped: SkippedExport[] } {
+/** `init`: the package's init export (serve config), which each instance runs once and HTTP does not offer. */
+export function functionSpecs(api: PackageApi, init?: string): { functions: FunctionSpec[]; skipped: SkippedExport[] } {
   const functions: FunctionSpec[] = [];
   const skipped: SkippedExport[] = [];
   const enums = enumsOf(api.exports);
@@ -57,6 +58,10 @@ export function functionSpecs(api: PackageApi): { functions: FunctionSpec[]; ski
       continue;
     }
     if (item.kind !== 'function' || notRouted.has(item.name)) continue;
+    if (item.name === init) {
+      skipped.push({ name: item.name, reason: 'it is the init function, which each instance runs once as it starts' });
+      continue;
+    }
     try {
       const rust = rustTypes?.functions[item.name];
       functions.push(rust && rust.params.length === item.params.length ? specFromRust(item, rust, enums) : specFromDts(item));

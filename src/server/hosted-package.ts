@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { load, type LoadOptions, type Offloaded } from '../runtime/index.js';
 import { addFunctionTotals, type FunctionTotals } from '../runtime/metrics.js';
+import { readInitArgs } from './init-args.js';
 import { functionSpecs, type FunctionSpec, type SkippedExport } from './function-spec.js';
 import { OffloadHttpError } from './http-error.js';
 import type { PackageConfig } from './config.js';
@@ -42,6 +43,7 @@ export class HostedPackage {
   #generation = 0;
   #reloading: Promise<void> = Promise.resolve();
   #closed = false;
+  #initArgs: Promise<unknown[]> | undefined;
   readonly #closing = new Set<Promise<void>>();
   /** Builds that stopped taking calls but are finishing the ones they accepted. */
   readonly #draining = new Set<Build>();
@@ -53,7 +55,7 @@ export class HostedPackage {
     this.files = locatePackage(config.path);
     this.#snapshotRoot = snapshotRoot;
     this.#log = log.child({ package: this.files.name });
-    const parsed = functionSpecs(readPackageApi(this.files));
+    const parsed = functionSpecs(readPackageApi(this.files), config.init?.function);
     this.functions = parsed.functions;
     this.skipped = parsed.skipped;
   }
@@ -157,7 +159,10 @@ export class HostedPackage {
       // Plain wasm-bindgen output has no package.json; the glue is an ES module regardless.
       if (!existsSync(path.join(snapshotDir, 'package.json'))) await writeFile(path.join(snapshotDir, 'package.json'), '{"type":"module"}\n');
       const glue = path.join(snapshotDir, path.basename(this.files.gluePath));
-      const api = await load(glue, loadOptions(this.config));
+      // The init arguments (a model's weights, say) are read once, not again on each reload.
+      this.#initArgs ??= this.config.init ? readInitArgs(this.config.init, this.name) : Promise.resolve([]);
+      const init = this.config.init && { function: this.config.init.function, args: await this.#initArgs };
+      const api = await load(glue, { ...loadOptions(this.config), init });
       // What the routes were made from: a reload that changes it cannot change the routes.
       const signature = JSON.stringify(readPackageApi(locatePackage(glue)));
       return { generation, api, snapshotDir, signature };

@@ -53,6 +53,14 @@ export class SearchIndex {
     return new SearchIndex(paragraphs, vectors, dimensions);
   }
 
+  /** The embeddings as little-endian f32 bytes, row by row (what the crate's init takes). */
+  vectorBytes(): Uint8Array {
+    const bytes = new Uint8Array(this.vectors.length * 4);
+    const view = new DataView(bytes.buffer);
+    this.vectors.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    return bytes;
+  }
+
   nearest(query: Float32Array, k: number): Hit[] {
     const scored = this.paragraphs.map((paragraph, i) => {
       let score = 0;

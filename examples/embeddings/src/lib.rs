@@ -2,11 +2,13 @@
 //! BERT encoder (candle-transformers), mean pooling over the real tokens, and L2
 //! normalisation, with the model's WordPiece tokenizer (the `tokenizers` crate).
 //!
-//! The weights (90 MB) are not in the module: they are passed once to `Embedder::new` and
-//! kept in the instance, so every later call reuses them.
+//! The weights (90 MB) are not in the module: they are passed once to `Embedder::new` (or to
+//! `init`, for the plain functions `offload serve` hosts: see served.rs) and kept in the
+//! instance, so every later call reuses them.
 
 mod encoder;
 mod pooling;
+mod served;
 mod text;
 
 use encoder::Encoder;
