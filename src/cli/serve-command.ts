@@ -3,17 +3,12 @@ import { OffloadBadArgumentError } from '../runtime/index.js';
 import { readServeConfig, type PackageConfig, type RuntimeLimits } from '../server/config.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, exitOnSignals } from '../server/lifecycle.js';
 
-interface ServeFlags {
+/** The command's flags: the per-package limits (as in a config file's `defaults`) and the server's own. */
+interface ServeFlags extends RuntimeLimits {
   port?: number;
   host?: string;
   config?: string;
   watch?: boolean;
-  threads?: number;
-  timeoutMs?: number;
-  memoryLimitMb?: number;
-  maxQueue?: number;
-  queueTimeoutMs?: number;
-  bodyLimitMb?: number;
   shutdownTimeoutMs?: number;
   logLevel: string;
   engine?: string;
