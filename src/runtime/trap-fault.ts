@@ -40,7 +40,7 @@ export function classifyThrown(error: unknown, panics: readonly Panic[], context
           `${context.limitBytes === undefined ? '' : ` (limit ${mib(context.limitBytes)} MiB)`}. ` +
           'Process less data per call, or raise memoryLimitMb.',
         usedBytes: context.usedBytes,
-        ...(context.limitBytes === undefined ? {} : { limitBytes: context.limitBytes }),
+        limitBytes: context.limitBytes,
       };
     case 'panic':
       return {

@@ -93,8 +93,9 @@ export function parseServeConfig(raw: unknown, baseDir: string, source = 'config
   for (const [where, entry] of entries) {
     const spec = typeof entry === 'string' ? { path: entry } : entry;
     if (!isObject(spec) || typeof spec.path !== 'string') return fail(`${where} needs a "path" to a built package`);
-    const init = spec.init === undefined ? {} : { init: initConfig(spec.init, `${where}.init`, baseDir, fail) };
-    config.packages.push({ ...limits(spec, where, fail), ...capabilities(spec, where, baseDir, fail), ...init, path: path.resolve(baseDir, spec.path) });
+    const pkg: PackageConfig = { ...limits(spec, where, fail), ...capabilities(spec, where, baseDir, fail), path: path.resolve(baseDir, spec.path) };
+    if (spec.init !== undefined) pkg.init = initConfig(spec.init, `${where}.init`, baseDir, fail);
+    config.packages.push(pkg);
   }
   return config;
 }
