@@ -14,17 +14,21 @@ describe('offload build on the hello crate, in a fresh folder', () => {
   let dir: { path: string; remove: () => Promise<void> };
   let crate: string;
   let pkg: string;
+  // Its own cargo target folder: this copy is also called `hello`, and its "hi" build would
+  // otherwise replace the hello.wasm that builds of examples/hello read from the shared one.
+  let targetDir: string;
 
   before(async () => {
     dir = await tempDir('hello');
     crate = join(dir.path, 'hello');
     pkg = join(crate, 'pkg');
+    targetDir = join(dir.path, 'target');
     await copyCrate(join(repoRoot, 'examples', 'hello'), crate);
   });
   after(() => dir.remove());
 
   it('writes wasm-pack layout whose glue returns "hello World"', async () => {
-    const result = await runCli(['build', crate]);
+    const result = await runCli(['build', crate, '--target-dir', targetDir]);
     assert.equal(result.code, 0, result.stderr);
     for (const file of ['hello.js', 'hello.d.ts', 'hello_bg.wasm', 'package.json', 'offload.json']) {
       assert.ok((await stat(join(pkg, file))).isFile(), `${file} is written`);
@@ -59,14 +63,14 @@ describe('offload build on the hello crate, in a fresh folder', () => {
   });
 
   it('skips all work when nothing changed, and rebuilds when a source changes', async () => {
-    const again = await runCli(['build', crate]);
+    const again = await runCli(['build', crate, '--target-dir', targetDir]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /up to date/);
     assert.doesNotMatch(again.stderr, /cargo build/);
 
     // A file rustc never reads (TypeScript beside the crate, as `offload new` makes) is no input.
     await writeFile(join(crate, 'index.ts'), 'console.log(1);\n');
-    const unrelated = await runCli(['build', crate]);
+    const unrelated = await runCli(['build', crate, '--target-dir', targetDir]);
     assert.match(unrelated.stderr, /up to date/);
     assert.deepEqual(
       (await readManifest(pkg)).inputs,
@@ -76,7 +80,7 @@ describe('offload build on the hello crate, in a fresh folder', () => {
 
     const lib = join(crate, 'src', 'lib.rs');
     await writeFile(lib, (await readFile(lib, 'utf8')).replace('push_str("hello ")', 'push_str("hi ")'));
-    const changed = await runCli(['build', crate]);
+    const changed = await runCli(['build', crate, '--target-dir', targetDir]);
     assert.equal(changed.code, 0, changed.stderr);
     assert.match(changed.stderr, /› cargo build/);
     const glue = await loadGlue<{ say: (s: string) => string }>(pkg, 'hello', 'rebuilt');
@@ -84,7 +88,7 @@ describe('offload build on the hello crate, in a fresh folder', () => {
   });
 
   it('--opt-size runs wasm-opt -Oz and records it', async () => {
-    const result = await runCli(['build', crate, '--opt-size']);
+    const result = await runCli(['build', crate, '--opt-size', '--target-dir', targetDir]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /wasm-opt -Oz/);
     assert.equal((await readManifest(pkg)).options.optLevel, 'size');
