@@ -18,6 +18,10 @@ use wasm_bindgen::prelude::*;
 /// sentence, so an unbounded one could ask for unbounded memory.
 pub const MAX_BATCH: usize = 256;
 
+/// Sentences run through the encoder together, after sorting a batch by length: each group is
+/// padded only to its own longest sentence, so short sentences do not pay for long ones.
+const LENGTH_GROUP: usize = 8;
+
 #[wasm_bindgen]
 pub struct Embedder {
     encoder: Encoder,
@@ -103,8 +107,15 @@ impl Embedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let batch = self.tokenizer.encode_batch(texts).map_err(|e| JsError::new(&e))?;
-        let hidden = self.encoder.forward(&batch).map_err(|e| JsError::new(&e))?;
-        pooling::mean_normalised(&hidden, &batch).map_err(|e| JsError::new(&e.to_string()))
+        let dims = self.encoder.hidden_size();
+        let mut embeddings = vec![0f32; texts.len() * dims];
+        for (rows, batch) in self.tokenizer.encode_by_length(texts, LENGTH_GROUP).map_err(|e| JsError::new(&e))? {
+            let hidden = self.encoder.forward(&batch).map_err(|e| JsError::new(&e))?;
+            let pooled = pooling::mean_normalised(&hidden, &batch).map_err(|e| JsError::new(&e.to_string()))?;
+            for (j, &row) in rows.iter().enumerate() {
+                embeddings[row * dims..(row + 1) * dims].copy_from_slice(&pooled[j * dims..(j + 1) * dims]);
+            }
+        }
+        Ok(embeddings)
     }
 }

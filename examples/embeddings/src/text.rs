@@ -3,7 +3,7 @@
 //! only to the longest sentence of a batch (the attention mask hides the padding).
 
 use serde::Deserialize;
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Encoding, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 use wasm_bindgen::{JsError, JsValue};
 
 #[derive(Deserialize)]
@@ -47,16 +47,28 @@ impl SentenceTokenizer {
         Ok(encoding.get_ids().to_vec())
     }
 
-    pub fn encode_batch<S: AsRef<str>>(&self, texts: &[S]) -> Result<Batch, String> {
-        if texts.is_empty() {
-            return Ok(Batch { sentences: 0, tokens: 0, ids: vec![], type_ids: vec![], mask: vec![] });
-        }
-        let inputs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    /// The texts in groups of at most `group` sentences of similar length, each padded only to
+    /// its own longest: a batch padded to its longest sentence spends most of its work on
+    /// padding when lengths are mixed. Each group comes with the texts' original indices.
+    pub fn encode_by_length<S: AsRef<str>>(&self, texts: &[S], group: usize) -> Result<Vec<(Vec<usize>, Batch)>, String> {
+        let encodings = self.encode_all(texts)?;
+        let mut order: Vec<usize> = (0..encodings.len()).collect();
+        order.sort_by_key(|&i| encodings[i].get_ids().len());
+        Ok(order
+            .chunks(group.max(1))
+            .map(|rows| (rows.to_vec(), self.padded(&rows.iter().map(|&i| &encodings[i]).collect::<Vec<_>>())))
+            .collect())
+    }
+
+    fn encode_all<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Encoding>, String> {
         // encode_batch_char_offsets would build offsets we do not use; plain encode is serial
         // here anyway (no threads in this build).
-        let mut encodings = Vec::with_capacity(inputs.len());
-        for text in inputs {
-            encodings.push(self.tokenizer.encode(text, true).map_err(|e| e.to_string())?);
+        texts.iter().map(|t| self.tokenizer.encode(t.as_ref(), true).map_err(|e| e.to_string())).collect()
+    }
+
+    fn padded(&self, encodings: &[&Encoding]) -> Batch {
+        if encodings.is_empty() {
+            return Batch { sentences: 0, tokens: 0, ids: vec![], type_ids: vec![], mask: vec![] };
         }
         let tokens = encodings.iter().map(|e| e.get_ids().len()).max().unwrap_or(0);
         let pad_id = self.tokenizer.get_padding().map(|p| p.pad_id).unwrap_or(0);
@@ -67,7 +79,7 @@ impl SentenceTokenizer {
             type_ids: Vec::with_capacity(encodings.len() * tokens),
             mask: Vec::with_capacity(encodings.len() * tokens),
         };
-        for e in &encodings {
+        for e in encodings {
             let n = e.get_ids().len();
             batch.ids.extend_from_slice(e.get_ids());
             batch.type_ids.extend_from_slice(e.get_type_ids());
@@ -76,7 +88,7 @@ impl SentenceTokenizer {
             batch.type_ids.extend(std::iter::repeat(0).take(tokens - n));
             batch.mask.extend(std::iter::repeat(0).take(tokens - n));
         }
-        Ok(batch)
+        batch
     }
 }
 
