@@ -14,6 +14,7 @@ import { writePackageJson } from './package-json.js';
 import { consoleReporter, type Reporter } from './progress.js';
 import { probeToolchain, requireRoute, type Route, type ToolchainProbe } from './toolchain.js';
 import { runWasmOpt, wasmOptVersion, type OptLevel } from './wasm-opt.js';
+import { pointRayonSnippetsAtGlue } from './rayon-snippet.js';
 import { assertWritableDir, cargoTargetDir } from './writable.js';
 
 
@@ -21,6 +22,8 @@ export interface BuildOptions {
   /** 'library': wasm-bindgen package (default). 'wasi': a wasm32-wasip1 program. */
   target?: 'library' | 'wasi';
   simd?: boolean;
+  /** Shared memory and atomics for rayon via wasm-bindgen-rayon; libraries only (docs/parallel.md). */
+  threads?: boolean;
   optLevel?: OptLevel;
   /** Defaults to <crate>/pkg, as with wasm-pack. */
   outDir?: string;
@@ -72,9 +75,9 @@ async function reusable(crateDir: string, pkgDir: string, settings: unknown): Pr
 }
 
 /** Optimises `input` into `output` and describes the result. */
-async function optimise(name: string, input: string, output: string, simd: boolean, level: OptLevel): Promise<BuiltArtifact> {
+async function optimise(name: string, input: string, output: string, simd: boolean, level: OptLevel, threads = false): Promise<BuiltArtifact> {
   const bytesBeforeOpt = (await stat(input)).size;
-  await runWasmOpt(input, output, { level, simd });
+  await runWasmOpt(input, output, { level, simd, threads });
   return {
     name,
     wasm: output.split('/').at(-1) ?? output,
@@ -98,6 +101,7 @@ interface Plan {
   probe: ToolchainProbe;
   pkgDir: string;
   simd: boolean;
+  threads: boolean;
   optLevel: OptLevel;
   reporter: Reporter;
   targetDir?: string;
@@ -111,7 +115,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   const { crate, route, reporter } = plan;
   const libName = crate.libName as string;
   const [artifact] = await cargoBuild(
-    { manifestPath: crate.manifestPath, route, simd: plan.simd, targetDir: plan.targetDir, artifactKind: 'cdylib' },
+    { manifestPath: crate.manifestPath, route, simd: plan.simd, threads: plan.threads, targetDir: plan.targetDir, artifactKind: 'cdylib' },
     reporter,
   );
   const lockfile = await findLockfile(crate.dir);
@@ -123,10 +127,11 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   const bindgen = await ensureWasmBindgen(bindgenVersion, plan.probe.hostCargo, reporter);
   const bindStep = reporter.step(`wasm-bindgen ${bindgenVersion} --target web`);
   await runWasmBindgen(bindgen, artifact.wasmPath, staging, libName);
+  if (plan.threads) await pointRayonSnippetsAtGlue(staging, `${libName}.js`);
   bindStep.done();
   const wasmFile = join(staging, `${libName}_bg.wasm`);
   const optStep = reporter.step(`wasm-opt ${plan.optLevel === 'size' ? '-Oz' : '-O3'}`);
-  const built = await optimise(libName, wasmFile, `${wasmFile}.opt`, plan.simd, plan.optLevel);
+  const built = await optimise(libName, wasmFile, `${wasmFile}.opt`, plan.simd, plan.optLevel, plan.threads);
   await rename(`${wasmFile}.opt`, wasmFile);
   built.wasm = `${libName}_bg.wasm`;
   optStep.done(`${built.bytesBeforeOpt} → ${built.bytesAfterOpt} bytes`);
@@ -151,7 +156,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
     exports: (await import('../package/dts.js')).exportsFromDts(dts, types),
     ...(startFunction ? { startFunction } : {}),
     rustTypes: await (await import('./export-types.js')).readExportTypes(artifact.wasmPath),
-    options: { simd: plan.simd, optLevel: plan.optLevel },
+    options: { simd: plan.simd, optLevel: plan.optLevel, ...(plan.threads ? { threads: true } : {}) },
     toolchain: {
       route: route.kind,
       rustc: route.rustcVersion,
@@ -198,8 +203,13 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   const probe = await probeToolchain();
   const route = await requireRoute(kind === 'library' ? 'wasm32-unknown-unknown' : 'wasm32-wasip1', probe);
   const simd = options.simd ?? true;
+  const threads = options.threads ?? false;
+  if (threads && kind !== 'library') {
+    throw new CompileError('--threads builds libraries (wasm-bindgen-rayon); WASI programs have no helper threads to share a memory with.');
+  }
   const optLevel = options.optLevel ?? 'speed';
-  const settings = { kind, simd, optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
+  // threads joins the settings only when on, so single-threaded packages keep their fingerprint.
+  const settings = { kind, simd, ...(threads ? { threads } : {}), optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
   if (!options.force) {
     const previous = await reusable(crate.dir, pkgDir, settings);
     if (previous) {
@@ -217,7 +227,7 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    const plan: Plan = { crate, route, probe, pkgDir, simd, optLevel, reporter, targetDir, settings };
+    const plan: Plan = { crate, route, probe, pkgDir, simd, threads, optLevel, reporter, targetDir, settings };
     const built = kind === 'library' ? await buildLibrary(plan, staging) : await buildProgram(plan, staging);
     // Read after cargo ran: the first build writes Cargo.lock, and dep-info lists what rustc read.
     const inputs = await buildInputs(crate.dir, {

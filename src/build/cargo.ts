@@ -1,12 +1,15 @@
 import { exec } from './exec.js';
 import { CompileError } from './errors.js';
 import type { Reporter } from './progress.js';
+import { threadedRoute } from './threads.js';
 import type { Route } from './toolchain.js';
 
 export interface CargoBuildOptions {
   manifestPath: string;
   route: Route;
   simd: boolean;
+  /** Shared memory and atomics, std rebuilt for them (see threads.ts). */
+  threads?: boolean;
   targetDir?: string;
   /** 'cdylib' for libraries, 'bin' for WASI programs. */
   artifactKind: 'cdylib' | 'bin';
@@ -30,7 +33,7 @@ export interface CargoArtifact {
  * terminal exactly as cargo renders them; only the machine-readable artifact list is read here.
  */
 export async function cargoBuild(options: CargoBuildOptions, reporter: Reporter): Promise<CargoArtifact[]> {
-  const { route } = options;
+  const route = options.threads ? threadedRoute(options.route) : options.route;
   const rustflags = options.simd ? ['-C', 'target-feature=+simd128'] : [];
   const args = [
     'build',
@@ -45,7 +48,7 @@ export async function cargoBuild(options: CargoBuildOptions, reporter: Reporter)
   if (options.targetDir) args.push('--target-dir', options.targetDir);
   const artifacts: CargoArtifact[] = [];
   const title =
-    route.kind === 'debian'
+    route.kind === 'debian' || options.threads
       ? `cargo build --release --target ${route.target} (std is compiled from source the first time, ~30 s)`
       : `cargo build --release --target ${route.target}`;
   const step = reporter.step(title);

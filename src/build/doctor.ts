@@ -1,5 +1,6 @@
 import { cachedWasmBindgenVersions } from './bindgen.js';
 import { join } from 'node:path';
+import { threadsBuildable } from './threads.js';
 import { aptInstallCommand, debianMissingPackages, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe } from './toolchain.js';
 import { wasmOptVersion } from './wasm-opt.js';
 
@@ -65,6 +66,9 @@ export async function runDoctor(extraChecks: DoctorCheck[] = []): Promise<Doctor
       fix: route ? undefined : 'offload setup',
     });
   }
+  const threads = await threadsBuildable(routeFor(probe, 'wasm32-unknown-unknown'));
+  // Optional: only `offload build --threads` needs it.
+  rows.push({ item: 'threads (--threads)', optional: true, ...threads });
   rows.push({
     item: 'host cargo',
     ok: Boolean(probe.hostCargo),

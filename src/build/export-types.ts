@@ -12,6 +12,7 @@
 // is reported, and the server falls back to the .d.ts for that export.
 
 import { readFile } from 'node:fs/promises';
+import { readMemoryLimits } from '../wasm/memory-limits.js';
 
 export type IntName = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'i128' | 'u128';
 
@@ -221,7 +222,9 @@ const DESCRIBER = /^__wbindgen_describe_(.+)_[0-9a-f]{16}$/;
  * reached would throw, which marks that export unreadable rather than failing the build.
  */
 export async function readExportTypes(cargoWasmPath: string): Promise<ExportTypes> {
-  const module = new WebAssembly.Module(await readFile(cargoWasmPath));
+  const bytes = await readFile(cargoWasmPath);
+  const module = new WebAssembly.Module(bytes);
+  const declared = readMemoryLimits(bytes);
   let words: number[] = [];
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   for (const entry of WebAssembly.Module.imports(module)) {
@@ -234,7 +237,10 @@ export async function readExportTypes(cargoWasmPath: string): Promise<ExportType
               throw new DescriptorError(`the describer called ${entry.name}`);
             };
     } else if (entry.kind === 'memory') {
-      scope[entry.name] = new WebAssembly.Memory({ initial: 17 });
+      // A threaded module imports a shared memory, which only a shared one with a maximum satisfies.
+      scope[entry.name] = declared?.shared
+        ? new WebAssembly.Memory({ initial: declared.min, maximum: declared.max ?? declared.min, shared: true })
+        : new WebAssembly.Memory({ initial: 17 });
     } else if (entry.kind === 'table') {
       scope[entry.name] = new WebAssembly.Table({ initial: 0, element: 'anyfunc' });
     } else if (entry.kind === 'global') {

@@ -1,6 +1,7 @@
 import { exec } from './exec.js';
 import { InstallError, ToolchainMissingError } from './errors.js';
 import type { Reporter } from './progress.js';
+import { ensureRustSrc } from './threads.js';
 import { aptInstallCommand, DEBIAN_PACKAGES, debianReady, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe, type WasmTarget } from './toolchain.js';
 
 function missingTargets(probe: ToolchainProbe): WasmTarget[] {
@@ -42,14 +43,17 @@ async function setupRoute(route: 'rustup' | 'debian', reporter: Reporter): Promi
   const probe = await probeToolchain();
   if (route === 'rustup') {
     const missing = WASM_TARGETS.filter((t) => !probe.rustup.targets.includes(t));
-    if (missing.length === 0) return reporter.info('✓ rustup route ready');
+    if (missing.length === 0) {
+      await ensureRustSrc(routeFor(probe, 'wasm32-unknown-unknown'), reporter);
+      return reporter.info('✓ rustup route ready');
+    }
     if (!probe.rustup.version) throw new ToolchainMissingError('rustup is not installed; see https://rustup.rs, or use --route debian.');
     await tryRustup(missing, reporter);
     const after = await probeToolchain();
     if (WASM_TARGETS.some((t) => !routeFor(after, t))) {
       throw new ToolchainMissingError(`rustup could not add ${missing.join(' ')}; try --route debian.`);
     }
-    return;
+    return ensureRustSrc(routeFor(after, 'wasm32-unknown-unknown'), reporter);
   }
   if (debianComplete(probe)) return reporter.info('✓ Debian rustc-web route ready');
   if (process.getuid?.() !== 0) {
@@ -72,13 +76,13 @@ export async function runSetup(reporter: Reporter, options: { route?: 'rustup' |
   if (missing.length === 0 && probe.hostCargo) {
     const routes = WASM_TARGETS.map((t) => `${t} via ${routeFor(probe, t)?.kind}`).join(', ');
     reporter.info(`✓ Rust toolchain ready: ${routes}`);
-    return;
+    return ensureRustSrc(routeFor(probe, 'wasm32-unknown-unknown'), reporter);
   }
   if (probe.rustup.version) {
     await tryRustup(missing, reporter);
     probe = await probeToolchain();
     missing = missingTargets(probe);
-    if (missing.length === 0) return;
+    if (missing.length === 0) return ensureRustSrc(routeFor(probe, 'wasm32-unknown-unknown'), reporter);
   }
   const isRoot = process.getuid?.() === 0;
   const hasApt = (await exec('apt-get', ['--version'])).code === 0;

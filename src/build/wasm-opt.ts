@@ -16,17 +16,19 @@ export async function wasmOptVersion(): Promise<string | undefined> {
 }
 
 /**
- * The features rustc emits by default for wasm targets, plus SIMD when asked. Naming them
- * keeps validation independent of whether the target_features section survived wasm-bindgen.
+ * The features rustc emits by default for wasm targets, plus SIMD and threads when asked.
+ * Naming them keeps validation independent of whether the target_features section survived
+ * wasm-bindgen; without `threads`, wasm-opt rejects a shared memory and atomic instructions.
  */
-function featureFlags(simd: boolean): string[] {
+function featureFlags(simd: boolean, threads: boolean): string[] {
   const features = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontrapping-float-to-int', 'reference-types', 'multivalue'];
   if (simd) features.push('simd');
+  if (threads) features.push('threads');
   return features.map((feature) => `--enable-${feature}`);
 }
 
-export async function runWasmOpt(input: string, output: string, options: { level: OptLevel; simd: boolean }): Promise<void> {
+export async function runWasmOpt(input: string, output: string, options: { level: OptLevel; simd: boolean; threads?: boolean }): Promise<void> {
   const level = options.level === 'size' ? '-Oz' : '-O3';
-  const result = await exec(process.execPath, [wasmOptPath(), level, ...featureFlags(options.simd), input, '-o', output]);
+  const result = await exec(process.execPath, [wasmOptPath(), level, ...featureFlags(options.simd, options.threads ?? false), input, '-o', output]);
   if (result.code !== 0) throw new CompileError(`wasm-opt failed on ${input}:\n${result.stderr.trim()}`);
 }

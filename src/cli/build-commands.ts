@@ -8,6 +8,7 @@ import { runSetup } from '../build/setup.js';
 interface BuildFlags {
   target: 'library' | 'wasi';
   simd: boolean;
+  threads?: boolean;
   optSize?: boolean;
   outDir?: string;
   targetDir?: string;
@@ -42,6 +43,7 @@ export function registerBuildCommands(program: Command, doctorChecks: DoctorChec
     .argument('[crate-dir]', 'the crate folder', '.')
     .option('--target <kind>', 'library (wasm-bindgen) or wasi (a program with fn main)', 'library')
     .option('--no-simd', 'build without WebAssembly SIMD128')
+    .option('--threads', 'shared memory and atomics, for rayon through wasm-bindgen-rayon (docs/parallel.md)')
     .option('--opt-size', 'optimise for size (wasm-opt -Oz) instead of speed (-O3)')
     .option('--out-dir <dir>', 'output folder (default: <crate>/pkg)')
     .option('--target-dir <dir>', 'cargo target folder')
@@ -53,6 +55,7 @@ export function registerBuildCommands(program: Command, doctorChecks: DoctorChec
       await buildPackage(crateDir, {
         target: flags.target,
         simd: flags.simd,
+        threads: flags.threads,
         optLevel: flags.optSize ? 'size' : 'speed',
         outDir: flags.outDir,
         targetDir: flags.targetDir,

@@ -45,7 +45,8 @@ export interface OffloadManifest {
   /** What the build read, relative to the crate; their contents make up inputHash. */
   inputs: string[];
   inputHash: string;
-  options: { simd: boolean; optLevel: OptLevel };
+  /** threads: built with a shared memory and atomics (`offload build --threads`); load() must start helper threads. */
+  options: { simd: boolean; optLevel: OptLevel; threads?: boolean };
   toolchain: { route: 'rustup' | 'debian'; rustc: string; wasmBindgen?: string; wasmOpt?: string; offload: string };
 }
 

@@ -136,6 +136,8 @@ export interface Limits {
   min: number;
   max: number | undefined;
   memory64: boolean;
+  /** Flag 0x02: a shared memory (threads). */
+  shared: boolean;
   /** Byte offsets of the limits (flags byte included) inside the module. */
   start: number;
   end: number;
@@ -155,7 +157,7 @@ export function readLimits(r: Reader): Limits {
   const min = bound();
   const max = flags & 0x01 ? bound() : undefined;
   if (flags & 0x08) r.skipLeb(); // custom page size (log2)
-  return { flags, min, max, memory64, start, end: r.pos };
+  return { flags, min, max, memory64, shared: (flags & 0x02) !== 0, start, end: r.pos };
 }
 
 /** The i32 value type. */

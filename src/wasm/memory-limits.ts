@@ -16,6 +16,8 @@ export interface MemoryLimits {
   max: number | undefined;
   imported: boolean;
   memory64: boolean;
+  /** A shared memory (threads): whoever supplies it must create it with `shared: true`. */
+  shared: boolean;
 }
 
 /** Whole pages within `memoryLimitMb` MiB, and never fewer than one: a cap cannot be zero. */
@@ -26,7 +28,7 @@ export function pagesFor(memoryLimitMb: number): number {
 /** The limits of memory 0, defined or imported; undefined when the module has no memory. */
 export function readMemoryLimits(bytes: Uint8Array): MemoryLimits | undefined {
   const memory = readModule(bytes).memories[0];
-  return memory && { min: memory.min, max: memory.max, imported: memory.imported, memory64: memory.memory64 };
+  return memory && { min: memory.min, max: memory.max, imported: memory.imported, memory64: memory.memory64, shared: memory.shared };
 }
 
 /**
