@@ -13,7 +13,7 @@ import { MANIFEST_SCHEMA, readManifest, writeManifest, type BuiltArtifact, type 
 import { writePackageJson } from './package-json.js';
 import { consoleReporter, type Reporter } from './progress.js';
 import { probeToolchain, requireRoute, type Route, type ToolchainProbe } from './toolchain.js';
-import { runWasmOpt, wasmOptVersion, type OptLevel } from './wasm-opt.js';
+import { runWasmOpt, wasmOptLevelFlag, wasmOptVersion, type OptLevel } from './wasm-opt.js';
 import { pointRayonSnippetsAtGlue } from './rayon-snippet.js';
 import { assertWritableDir, cargoTargetDir } from './writable.js';
 
@@ -130,7 +130,7 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   if (plan.threads) await pointRayonSnippetsAtGlue(staging, `${libName}.js`);
   bindStep.done();
   const wasmFile = join(staging, `${libName}_bg.wasm`);
-  const optStep = reporter.step(`wasm-opt ${plan.optLevel === 'size' ? '-Oz' : '-O3'}`);
+  const optStep = reporter.step(`wasm-opt ${wasmOptLevelFlag(plan.optLevel, plan.threads)}`);
   const built = await optimise(libName, wasmFile, `${wasmFile}.opt`, plan.simd, plan.optLevel, plan.threads);
   await rename(`${wasmFile}.opt`, wasmFile);
   built.wasm = `${libName}_bg.wasm`;
@@ -209,7 +209,7 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   }
   const optLevel = options.optLevel ?? 'speed';
   // threads joins the settings only when on, so single-threaded packages keep their fingerprint.
-  const settings = { kind, simd, ...(threads ? { threads } : {}), optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
+  const settings = { kind, simd, ...(threads ? { threads, threadsOpt: wasmOptLevelFlag(optLevel, true) } : {}), optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
   if (!options.force) {
     const previous = await reusable(crate.dir, pkgDir, settings);
     if (previous) {

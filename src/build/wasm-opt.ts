@@ -27,8 +27,18 @@ function featureFlags(simd: boolean, threads: boolean): string[] {
   return features.map((feature) => `--enable-${feature}`);
 }
 
+/**
+ * The optimisation flag. A threaded module gets -O2 whatever was asked: with binaryen 132,
+ * -O3 and -Os turn the wasm-bindgen-rayon fixture into a module whose helper threads never
+ * finish starting (initThreadPool hangs), while -O1 and -O2 work (docs/parallel.md).
+ */
+export function wasmOptLevelFlag(level: OptLevel, threads: boolean): string {
+  if (threads) return '-O2';
+  return level === 'size' ? '-Oz' : '-O3';
+}
+
 export async function runWasmOpt(input: string, output: string, options: { level: OptLevel; simd: boolean; threads?: boolean }): Promise<void> {
-  const level = options.level === 'size' ? '-Oz' : '-O3';
+  const level = wasmOptLevelFlag(options.level, options.threads ?? false);
   const result = await exec(process.execPath, [wasmOptPath(), level, ...featureFlags(options.simd, options.threads ?? false), input, '-o', output]);
   if (result.code !== 0) throw new CompileError(`wasm-opt failed on ${input}:\n${result.stderr.trim()}`);
 }

@@ -14,8 +14,9 @@ import { collectPanics, type Panic } from './panic-report.js';
 import type { CallResponse, CallSpec, Fault, InstanceConfig } from './protocol.js';
 import { OBJECT_KEY, isWireCallback, isWireRef, CALLBACK_KEY, REF_KEY } from './protocol.js';
 import { scan } from './transfer.js';
+import { installHelperWorker, startThreadPool } from './rayon-helpers.js';
 
-type Glue = Record<string, unknown> & { initSync(input: { module: WebAssembly.Module }): Record<string, unknown> };
+type Glue = Record<string, unknown> & { initSync(input: { module: WebAssembly.Module; memory?: WebAssembly.Memory }): Record<string, unknown> };
 
 export interface CallOutcome {
   response: CallResponse;
@@ -42,7 +43,8 @@ export class GuestInstance {
   readonly glue: Glue;
   readonly shape: GlueShape;
   readonly memory: WebAssembly.Memory | undefined;
-  readonly instanceMs: number;
+  /** Instantiation, plus starting rayon's helpers for a threaded package. */
+  instanceMs: number;
   readonly #config: InstanceConfig;
   readonly #growFailures: WebAssembly.Global | undefined;
   readonly #objects = new Map<number, object>();
@@ -51,7 +53,7 @@ export class GuestInstance {
   readonly #scope: CallScope;
   #nextObjectId = 1;
 
-  private constructor(glue: Glue, config: InstanceConfig) {
+  private constructor(glue: Glue, config: InstanceConfig, sharedMemory: WebAssembly.Memory | undefined) {
     this.glue = glue;
     this.#config = config;
     this.shape = config.shape;
@@ -61,35 +63,60 @@ export class GuestInstance {
     const started = performance.now();
     const panics = collectPanics();
     let exports: Record<string, unknown>;
-    let initRunning = false;
     try {
-      exports = glue.initSync({ module: config.module });
-      // The package's own set-up (a model's weights, say), before the instance takes calls.
-      if (config.init) {
-        initRunning = true;
-        (glue[config.init.function] as (...args: unknown[]) => unknown)(...config.init.args);
-      }
+      // A threaded package imports its memory: this instance's own, shared with its helpers.
+      exports = glue.initSync(sharedMemory ? { module: config.module, memory: sharedMemory } : { module: config.module });
     } catch (error) {
-      const fault = this.#classify(error, panics.panics, true);
-      if (initRunning && fault.kind === 'guest') fault.message = `the init function ${config.init?.function} threw: ${error instanceof Error ? error.message : String(error)}`;
-      throw new InitFault(fault);
+      throw new InitFault(this.#classify(error, panics.panics, true));
     } finally {
       panics.stop();
     }
     this.instanceMs = performance.now() - started;
-    this.memory = exports.memory instanceof WebAssembly.Memory ? exports.memory : undefined;
+    this.memory = sharedMemory ?? (exports.memory instanceof WebAssembly.Memory ? exports.memory : undefined);
     const probe = exports[GROW_FAILURES_EXPORT];
     this.#growFailures = probe instanceof WebAssembly.Global ? probe : undefined;
   }
 
   static async create(config: InstanceConfig, generation: number): Promise<GuestInstance> {
+    const threads = config.threads;
+    // Before the glue is imported: wasm-bindgen-rayon's script looks for `self` as it loads.
+    if (threads) installHelperWorker({ entry: threads.helperEntry, glueUrl: config.glueUrl, trapChannel: threads.trapChannel });
     let glue: Glue;
     try {
       glue = await importGlue<Glue>(config.glueUrl, generation);
     } catch (error) {
       throw new InitFault({ kind: 'guest', message: `cannot import the glue: ${String((error as Error)?.message ?? error)}` });
     }
-    return new GuestInstance(glue, config);
+    const memory = threads && new WebAssembly.Memory({ initial: threads.initialPages, maximum: threads.maximumPages, shared: true });
+    const instance = new GuestInstance(glue, config, memory);
+    if (threads) {
+      const started = performance.now();
+      try {
+        // rayon's pool exists before the first call (and before init, which may use it).
+        await startThreadPool(glue, threads.helpers);
+      } catch (error) {
+        throw new InitFault({ kind: 'guest', message: `the rayon thread pool did not start: ${(error as Error)?.message ?? String(error)}` });
+      }
+      instance.instanceMs += performance.now() - started;
+    }
+    instance.#runInit();
+    return instance;
+  }
+
+  /** The package's own set-up (a model's weights, say), before the instance takes calls. */
+  #runInit(): void {
+    const init = this.#config.init;
+    if (!init) return;
+    const panics = collectPanics();
+    try {
+      (this.glue[init.function] as (...args: unknown[]) => unknown)(...init.args);
+    } catch (error) {
+      const fault = this.#classify(error, panics.panics, true);
+      if (fault.kind === 'guest') fault.message = `the init function ${init.function} threw: ${error instanceof Error ? error.message : String(error)}`;
+      throw new InitFault(fault);
+    } finally {
+      panics.stop();
+    }
   }
 
   get liveObjects(): number {

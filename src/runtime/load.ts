@@ -5,6 +5,7 @@ import { OffloadBadArgumentError, OffloadLoadError } from './errors.js';
 import type { Executor } from './executor.js';
 import { ObjectRef } from './executor.js';
 import { glueShape, importGlue } from './glue-shape.js';
+import { withTemporarySelf } from './rayon-helpers.js';
 import { InlineExecutor } from './inline.js';
 import { compilePackage, resolvePackage, type PackageLocation } from './module-cache.js';
 import { Pool, defaultThreads } from './pool.js';
@@ -36,7 +37,18 @@ export interface LoadOptions {
    * copied once into shared memory, so each worker reads them without a copy of its own.
    */
   init?: { function: string; args?: unknown[] };
+  /**
+   * Packages built with `offload build --threads` only: rayon threads each instance starts
+   * (offload calls the package's initThreadPool with it). Default: the cores divided among
+   * the instances, so instances × helpers never exceeds availableParallelism(); an instance's
+   * own thread only waits while its helpers work, so it is not counted. Such packages default
+   * to one instance (`threads: 1`).
+   */
+  threadsPerInstance?: number;
 }
+
+/** wasm-bindgen-rayon's exports: offload starts the pool itself, so callers never see them. */
+const RAYON_MACHINERY = ['initThreadPool', 'wbg_rayon_start_worker', 'wbg_rayon_PoolBuilder'];
 
 /**
  * Loads a package built by `offload build` (its pkg/ directory, or the path or file: URL of
@@ -53,11 +65,18 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
   let glue: Record<string, unknown>;
   try {
     // Importing the glue does not instantiate anything; it only tells us the export names.
-    glue = await importGlue(resolved.glueUrl, 0);
+    glue = await (compiled.sharedMemory ? withTemporarySelf(() => importGlue(resolved.glueUrl, 0)) : importGlue(resolved.glueUrl, 0));
   } catch (error) {
     throw new OffloadLoadError(`cannot import ${resolved.gluePath}: ${(error as Error).message}. Rebuild it with \`offload build\`.`, error);
   }
-  const hidden = [compiled.startExport, options.init?.function].filter((name): name is string => name !== undefined);
+  const threaded = compiled.sharedMemory;
+  if (threaded && mode === 'inline') {
+    throw new OffloadBadArgumentError("this package is built with --threads; its rayon threads need mode 'pool', where a call may block while they work.");
+  }
+  if (!threaded && options.threadsPerInstance !== undefined) {
+    throw new OffloadBadArgumentError(`threadsPerInstance needs a package built with \`offload build --threads\`; ${resolved.wasmPath} is not.`);
+  }
+  const hidden = [compiled.startExport, options.init?.function, ...(threaded ? RAYON_MACHINERY : [])].filter((name): name is string => name !== undefined);
   const shape = glueShape(glue, new Set(hidden));
   if (options.init && typeof glue[options.init.function] !== 'function') {
     throw new OffloadBadArgumentError(`init names ${options.init.function}, which ${resolved.gluePath} does not export as a function.`);
@@ -75,13 +94,23 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     init: options.init && { function: options.init.function, args: mode === 'pool' ? shareBytes(options.init.args ?? []) : (options.init.args ?? []) },
     maxResultBytes: (options.maxResultMb ?? 256) * 2 ** 20,
   };
+  // A threaded package runs one instance unless told otherwise: its parallelism is rayon's.
+  const requested = options.threads ?? (threaded ? 1 : undefined);
   let executor: Executor;
   if (mode === 'inline') {
     executor = await InlineExecutor.create(config);
   } else {
     const defaults = defaultThreads();
-    const threads = typeof options.threads === 'number' ? { min: options.threads, max: options.threads } : options.threads ?? {};
+    const threads = typeof requested === 'number' ? { min: requested, max: requested } : requested ?? {};
     const max = threads.max ?? Math.max(defaults.max, threads.min ?? 0);
+    if (threaded) {
+      config.threads = {
+        helpers: options.threadsPerInstance ?? Math.max(1, Math.floor(defaults.max / max)),
+        helperEntry: new URL('./rayon-helper.js', import.meta.url).href,
+        initialPages: threaded.initialPages,
+        maximumPages: threaded.maximumPages,
+      };
+    }
     const pool = new Pool(config, {
       minThreads: Math.min(threads.min ?? defaults.min, max),
       maxThreads: max,
@@ -125,6 +154,7 @@ function validate(options: LoadOptions, mode: string): void {
   if (options.maxQueue !== undefined && !(options.maxQueue >= 0)) {
     throw new OffloadBadArgumentError(`maxQueue must be 0 or more, got ${String(options.maxQueue)}.`);
   }
+  positive('threadsPerInstance', options.threadsPerInstance, true);
   if (typeof options.threads === 'number') positive('threads', options.threads, true);
   else if (options.threads) {
     positive('threads.min', options.threads.min === 0 ? undefined : options.threads.min, true);

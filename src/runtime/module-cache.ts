@@ -29,6 +29,11 @@ export interface CompiledPackage extends ResolvedPackage {
   growProbe: boolean;
   /** The `#[wasm_bindgen(start)]` function, which the glue also exports but callers must not call. */
   startExport: string | undefined;
+  /**
+   * A threaded package (`offload build --threads`) imports a shared memory, which each
+   * instance creates: these pages, the maximum already lowered to memoryLimitMb.
+   */
+  sharedMemory?: { initialPages: number; maximumPages: number };
 }
 
 const WASM32_MAX_BYTES = 65536 * WASM_PAGE;
@@ -53,7 +58,10 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
     if (error instanceof OffloadError) throw error;
     throw new OffloadLoadError(`${pkg.wasmPath} is not a valid WebAssembly module: ${describe(error)}. Rebuild it.`, error);
   }
-  const max = compiled.memory?.max;
+  const memory = compiled.memory;
+  // A shared memory is created by whoever instantiates, so its cap is a smaller maximum there.
+  const sharedMemory = memory?.imported && memory.shared ? sharedPages(pkg, memory, maxPages) : undefined;
+  const max = sharedMemory?.maximumPages ?? memory?.max;
   return {
     ...pkg,
     module: compiled.module,
@@ -61,7 +69,18 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
     memoryLimited: maxPages !== undefined,
     growProbe: compiled.growProbe,
     startExport: compiled.startExport,
+    ...(sharedMemory ? { sharedMemory } : {}),
   };
+}
+
+function sharedPages(pkg: ResolvedPackage, memory: MemoryLimits, maxPages: number | undefined): { initialPages: number; maximumPages: number } {
+  if (memory.max === undefined) throw new OffloadLoadError(`${pkg.wasmPath} imports a shared memory without a maximum, which no engine accepts. Rebuild it with \`offload build --threads\`.`);
+  if (maxPages !== undefined && maxPages < memory.min) {
+    throw new OffloadBadArgumentError(
+      `memoryLimitMb is ${(maxPages * WASM_PAGE) / 2 ** 20} MiB but the module needs ${(memory.min * WASM_PAGE) / 2 ** 20} MiB to start. Raise memoryLimitMb.`,
+    );
+  }
+  return { initialPages: memory.min, maximumPages: Math.min(memory.max, maxPages ?? memory.max) };
 }
 
 // The content hash of each .wasm by path, size and mtime: load() of an unchanged package finds
@@ -81,6 +100,8 @@ function findUnchanged(wasmPath: string, maxPages: number | undefined): Promise<
 async function readAndCompile(pkg: ResolvedPackage, maxPages: number | undefined): Promise<CompiledModule> {
   const key = fileKey(pkg.wasmPath);
   const bytes = new Uint8Array(await readFile(pkg.wasmPath));
+  // A threaded module's memory is capped where it is created (compilePackage), not in its bytes.
+  if (maxPages !== undefined && isSharedImport(bytes)) maxPages = undefined;
   if (maxPages !== undefined) checkCapApplies(pkg, bytes, maxPages);
   const hash = contentHash(bytes);
   fileHashes.delete(key);
@@ -88,6 +109,15 @@ async function readAndCompile(pkg: ResolvedPackage, maxPages: number | undefined
   // Bounded like the module cache: a hash whose module was dropped is worth nothing.
   if (fileHashes.size > MODULE_CACHE_LIMIT) fileHashes.delete(fileHashes.keys().next().value!);
   return compileModule(bytes, maxPages, hash);
+}
+
+function isSharedImport(bytes: Uint8Array): boolean {
+  try {
+    const limits = readMemoryLimits(bytes);
+    return Boolean(limits?.imported && limits.shared);
+  } catch {
+    return false; // checkCapApplies reports what is wrong with the module.
+  }
 }
 
 /** A cap needs a 32-bit memory that the module defines and that starts within the cap. */

@@ -4,10 +4,13 @@
 // port with the flag that wakes a guest waiting for a callback's answer.
 
 import { performance } from 'node:perf_hooks';
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { BroadcastChannel, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { launchWorker } from '../wasm/launch-worker.js';
-import type { CallbackReply, InstanceConfig } from './protocol.js';
+import type { CallbackReply, Fault, HelperTrap, InstanceConfig } from './protocol.js';
 import { Queue } from './queue.js';
+
+/** Names each threaded instance's trap channel uniquely within the process. */
+let channelCount = 0;
 
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
 
@@ -30,13 +33,28 @@ export class PoolWorker<Call> {
   /** Where the answers to a blocked guest's callbacks go, and the flag that wakes it. */
   readonly #callbackPort: MessagePort;
   readonly #callbackSignal: Int32Array;
+  /** A threaded instance's rayon helpers report a trap here: its own thread is blocked in the call. */
+  readonly #helperTraps: BroadcastChannel | undefined;
+  /** Set by the pool: what to do when a helper of this thread's instance trapped. */
+  onHelperTrap: (fault: Fault) => void = () => undefined;
 
   constructor(config: InstanceConfig) {
     const wake = new SharedArrayBuffer(4);
     const callbackSignal = new SharedArrayBuffer(4);
     const replies = new MessageChannel();
+    let threads = config.threads;
+    if (threads) {
+      const trapChannel = `offload-helper-traps-${process.pid}-${++channelCount}`;
+      this.#helperTraps = new BroadcastChannel(trapChannel);
+      this.#helperTraps.unref();
+      this.#helperTraps.onmessage = (event) => {
+        const message = (event as { data?: HelperTrap }).data;
+        if (message?.type === 'helper-trap') this.onHelperTrap(message.fault);
+      };
+      threads = { ...threads, trapChannel };
+    }
     this.thread = launchWorker(new URL('./worker.js', import.meta.url), {
-      workerData: { ...config, wake, callbackPort: replies.port2, callbackSignal } satisfies InstanceConfig,
+      workerData: { ...config, threads, wake, callbackPort: replies.port2, callbackSignal } satisfies InstanceConfig,
       transferList: [replies.port2],
     });
     this.#wake = new Int32Array(wake);
@@ -69,6 +87,7 @@ export class PoolWorker<Call> {
   /** Ends the thread; its state is the scheduler's to settle first. */
   stop(): Promise<number> {
     this.#callbackPort.close();
+    this.#helperTraps?.close();
     return this.thread.terminate();
   }
 }

@@ -286,6 +286,12 @@ export class Pool implements Executor {
     this.#workers.add(worker);
     this.#started++;
     thread.on('message', (message: WorkerMessage) => this.#onMessage(worker, message, onFirstReady));
+    // A rayon helper's trap ends the call its instance is blocked in, exactly like the instance's own.
+    worker.onHelperTrap = (fault) => {
+      const call = worker.current;
+      if (call) this.#onMessage(worker, { type: 'result', id: call.request.id, ok: false, fault, trapped: true, runMs: performance.now() - worker.busySince });
+      else this.#retire(worker, 'trapped');
+    };
     thread.on('error', (error) => this.#onCrash(worker, error, onFirstReady));
     thread.on('exit', (code) => {
       if (worker.state !== 'dead') this.#onCrash(worker, new Error(`worker exited with code ${code}`), onFirstReady);

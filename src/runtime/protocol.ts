@@ -42,6 +42,26 @@ export interface InstanceConfig {
   shape: GlueShape;
   /** The export each instance calls once as it starts, before any call (load()'s `init`). */
   init?: InstanceInit;
+  /** A threaded package (`offload build --threads`): its own shared memory and rayon helpers. */
+  threads?: ThreadedInstance;
+}
+
+export interface ThreadedInstance {
+  /** rayon threads per instance, passed to the package's initThreadPool. */
+  helpers: number;
+  /** rayon-helper.ts's URL, resolved where import.meta is at hand. */
+  helperEntry: string;
+  /** The shared memory each instance creates, in pages: the module's minimum, and its maximum or the cap. */
+  initialPages: number;
+  maximumPages: number;
+  /** Pool only: the BroadcastChannel a helper thread reports its trap on (the instance's thread is blocked in the call). */
+  trapChannel?: string;
+}
+
+/** What a helper thread posts on its instance's trap channel. */
+export interface HelperTrap {
+  type: 'helper-trap';
+  fault: Fault;
 }
 
 export interface InstanceInit {
