@@ -50,9 +50,9 @@ describe('a rayon crate through load()', () => {
   });
   after(() => api?.$close());
 
-  it('hides wasm-bindgen-rayon machinery: offload starts the pool itself', () => {
+  it('hides wasm-bindgen-rayon machinery (offload starts the pool itself) and the start function', () => {
     const names = Object.keys(api);
-    for (const hidden of ['initThreadPool', 'wbg_rayon_start_worker', 'wbg_rayon_PoolBuilder']) assert.ok(!names.includes(hidden), hidden);
+    for (const hidden of ['initThreadPool', 'wbg_rayon_start_worker', 'wbg_rayon_PoolBuilder', 'start']) assert.ok(!names.includes(hidden), hidden);
     assert.ok(names.includes('par_sum_squares'));
   });
 

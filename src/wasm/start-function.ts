@@ -18,8 +18,10 @@ export function startFunctionExport(bytes: Uint8Array): string | undefined {
     const layout = readModule(bytes);
     const start = layout.exports.find((e) => e.name === WBINDGEN_START_EXPORT && e.kind === External.Function);
     if (!start) return undefined;
+    // wasm-bindgen's own exports are skipped: a threaded build's start first allocates the
+    // thread's stack with `__wbindgen_malloc`, and only then calls the user's function.
     const exportedName = (index: number): string | undefined =>
-      layout.exports.find((e) => e.kind === External.Function && e.index === index && e.name !== WBINDGEN_START_EXPORT)?.name;
+      layout.exports.find((e) => e.kind === External.Function && e.index === index && !e.name.startsWith('__wbindgen_'))?.name;
     const body = layout.bodies[start.index - layout.importedFunctions];
     if (!body) return undefined;
     const r = new Reader(bytes, body.start, body.end);
