@@ -9,6 +9,7 @@ import { runDoctor } from '../src/build/doctor.js';
 import { pointRayonSnippetsAtGlue } from '../src/build/rayon-snippet.js';
 import type { OffloadManifest } from '../src/package/manifest.js';
 import { readMemoryLimits } from '../src/wasm/memory-limits.js';
+import { load } from '../src/runtime/index.js';
 import { copyCrate, repoRoot, runCli, suiteTempDir } from './helpers/cli.js';
 
 const root = suiteTempDir('threads-build');
@@ -44,6 +45,24 @@ describe('offload build --threads', () => {
     const target = /import\('([^']+)'\)/.exec(snippet)?.[1];
     assert.ok(target, 'the worker script still imports the package');
     assert.equal(resolve(dirname(snippets[0]!), target), join(pkgDir, 'threads_rayon.js'));
+  });
+
+  it("builds on Debian's rustc-web route too, into a package whose rayon work runs on its threads", async () => {
+    const crate = join(root.path, 'threads-rayon-debian');
+    await copyCrate(join(repoRoot, 'test', 'fixtures', 'threads-rayon'), crate);
+    const result = await runCli(['build', crate, '--threads', '--target-dir', `${threadsTargetDir}-debian`], { env: { OFFLOAD_RUST_ROUTE: 'debian' } });
+    assert.equal(result.code, 0, `offload build --threads on the Debian route failed:\n${result.stderr}`);
+    const manifest = JSON.parse(await readFile(join(crate, 'pkg', 'offload.json'), 'utf8')) as OffloadManifest;
+    assert.equal(manifest.toolchain.route, 'debian');
+    assert.equal(manifest.options.threads, true);
+    type Threads = { par_sum_squares(n: number): number; seq_sum_squares(n: number): number; threads_in_par_iter(): number };
+    const api = await load<Threads>(join(crate, 'pkg'), { threadsPerInstance: 2 });
+    try {
+      assert.equal(await api.par_sum_squares(100_003), await api.seq_sum_squares(100_003));
+      assert.equal(await api.threads_in_par_iter(), 2);
+    } finally {
+      await api.$close();
+    }
   });
 
   it('refuses WASI programs, which have no helper threads', async () => {
