@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import {
   ProgramRunnerClosedError,
   ProgramTimeoutError,
@@ -17,10 +16,10 @@ import {
   type ProgramEngine,
   type ProgramRunner,
 } from '../src/programs/index.js';
-import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
+import { buildProgramFixture, ensureWasmEdge, programsCrateDir, programEngines } from './helpers/build-program.js';
 
-const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
-const engines: ProgramEngine[] = ['v8', 'wasmedge'];
+const crateDir = programsCrateDir;
+const engines: ProgramEngine[] = [...programEngines];
 let spin: Buffer;
 let exitcode: Buffer;
 const opened: ProgramRunner[] = [];

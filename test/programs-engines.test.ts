@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { ProgramTimeoutError, createProgramRunner, runProgram } from '../src/programs/index.js';
 import { ConcurrencyLimiter } from '../src/programs/limiter.js';
 import { inspectProgram } from '../src/programs/inspect-program.js';
-import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
+import { buildProgramFixture, ensureWasmEdge, programsCrateDir } from './helpers/build-program.js';
 
-const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
+const crateDir = programsCrateDir;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'offload-engines-'));
 let bins: Map<string, string>;

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { ProgramRunnerClosedError } from '../src/programs/errors.js';
 import { normalizeOptions } from '../src/programs/options.js';
 import { V8Engine } from '../src/programs/v8-engine.js';
 import { inspectProgram } from '../src/programs/inspect-program.js';
-import { buildProgramFixture } from './helpers/build-program.js';
+import { buildProgramFixture, programsCrateDir } from './helpers/build-program.js';
 
-const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
+const crateDir = programsCrateDir;
 let bins: Map<string, string>;
 
 before(async () => {

@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { WagiResponseError, runProgram, wagiRequestToOptions, wagiResponseFromResult, type ProgramEngine } from '../src/programs/index.js';
-import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
+import { buildProgramFixture, ensureWasmEdge, programsCrateDir } from './helpers/build-program.js';
 
-const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
+const crateDir = programsCrateDir;
 let wagiEcho: Buffer;
 
 before(async () => {

@@ -12,7 +12,6 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   BadModuleError,
   InvalidProgramOptionsError,
@@ -23,10 +22,10 @@ import {
   type ProgramEngine,
   type ProgramResult,
 } from '../src/programs/index.js';
-import { buildProgramFixture, ensureWasmEdge } from './helpers/build-program.js';
+import { buildProgramFixture, ensureWasmEdge, programsCrateDir, programEngines } from './helpers/build-program.js';
 
-const crateDir = fileURLToPath(new URL('./fixtures/programs', import.meta.url));
-const engines: ProgramEngine[] = ['v8', 'wasmedge'];
+const crateDir = programsCrateDir;
+const engines: ProgramEngine[] = [...programEngines];
 const scratch = mkdtempSync(join(tmpdir(), 'offload-programs-'));
 let bins: Map<string, string>;
 // One runner for the file, as an application would hold one; closed when the file ends.

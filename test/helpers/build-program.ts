@@ -15,6 +15,11 @@ import { promisify } from 'node:util';
 import { buildPackage } from '../../src/build/build.js';
 import { silentReporter } from '../../src/build/progress.js';
 
+/** The crate of test programs (echo, spin, exitcode, membomb, ...) that the program tests share. */
+export const programsCrateDir = fileURLToPath(new URL('../fixtures/programs', import.meta.url));
+/** Both program engines, in the order the tests run them. */
+export const programEngines = ['v8', 'wasmedge'] as const;
+
 const builds = new Map<string, Promise<Map<string, string>>>();
 
 export function fixtureTargetDir(crateDir: string): string {
