@@ -1,6 +1,6 @@
-// `npm run bench`: the three real workloads in one go. Prints the side-by-side tables and
+// `npm run bench`: the real workloads and the rayon scaling kernel in one go. Prints the side-by-side tables and
 // writes bench/results.json, docs/benchmarks.md and one SVG chart per workload.
-//   node --import tsx bench/run-all.ts [--only image,ml,markdown]
+//   node --import tsx bench/run-all.ts [--only image,ml,markdown,embeddings,threads]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { machineInfo } from './lib/machine.js';
 import type { WorkloadResult } from './lib/types.js';
 import { benchMarkdown } from './markdown.js';
 import { benchMl } from './ml.js';
+import { benchThreads } from './threads.js';
 import { workloadChart } from './report/chart.js';
 import { benchmarksMarkdown, type BenchReport } from './report/markdown.js';
 import { formatWorkload } from './report/table.js';
@@ -20,6 +21,7 @@ const WORKLOADS: Record<string, () => Promise<WorkloadResult>> = {
   ml: benchMl,
   markdown: benchMarkdown,
   embeddings: benchEmbeddings,
+  threads: benchThreads,
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));

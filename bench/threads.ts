@@ -1,47 +1,57 @@
-// Scaling of a compute-bound rayon kernel through offload: the same package (built with
-// `offload build --threads`) loaded with 1 and with 2 rayon threads per instance, timed in
-// interleaved rounds so machine noise hits both alike. Prints the medians and their ratio.
-//   node --import tsx bench/threads.ts [rounds]
-import { availableParallelism, homedir } from 'node:os';
-import { join } from 'node:path';
+// Scaling of a compute-bound rayon kernel through offload (issue 13's goal: >= 1.8x on 2
+// cores), on this Node and on Node 24: bench/threads-kernel.ts runs under each and the rows
+// land side by side. Part of `npm run bench`; alone:
+//   node --import tsx bench/threads.ts
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildPackage } from '../src/build/build.js';
-import { silentReporter } from '../src/build/progress.js';
-import { load } from '../src/runtime/index.js';
+import path from 'node:path';
+import type { ThreadsKernelResult } from './threads-kernel.js';
+import type { BenchRow, Goal, WorkloadResult } from './lib/types.js';
+import { formatWorkload } from './report/table.js';
 
-interface Kernel {
-  par_mix(n: number, rounds: number): number;
-  seq_mix(n: number, rounds: number): number;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const kernelScript = fileURLToPath(new URL('./threads-kernel.ts', import.meta.url));
+const SPEED_UP_GOAL = 1.8;
+
+/** This process's Node, and Node 24 from offload's cache (scripts/node24.sh installs it once). */
+function nodeBinaries(): string[] {
+  const node24Dir = execFileSync('bash', [path.join(root, 'scripts', 'node24.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const node24 = path.join(node24Dir, 'node');
+  return process.versions.node.startsWith('24.') ? [process.execPath] : [process.execPath, node24];
 }
 
-const samples = Number(process.argv[2] ?? 15);
-// ~0.3 s of work per call on one core here: long enough that starting rayon's work is noise.
-const LANES = 20_000;
-const ROUNDS = 2_000;
-
-const crate = fileURLToPath(new URL('../test/fixtures/threads-rayon', import.meta.url));
-const { pkgDir } = await buildPackage(crate, { threads: true, targetDir: join(homedir(), '.cache', 'offload', 'threads-target'), reporter: silentReporter });
-const cores = availableParallelism();
-const variants = [1, cores].map((helpers) => ({ helpers, times: [] as number[] }));
-const apis = await Promise.all(variants.map((v) => load<Kernel>(pkgDir, { threadsPerInstance: v.helpers })));
-
-const expected = await apis[0]!.seq_mix(LANES, ROUNDS);
-for (const api of apis) {
-  // Warm-up, and a check that every variant computes the same sum as the sequential loop.
-  const got = await api.par_mix(LANES, ROUNDS);
-  if (Math.abs(got - expected) > 1e-6 * Math.abs(expected)) throw new Error(`par_mix gave ${got}, seq_mix ${expected}`);
+function runKernel(node: string): ThreadsKernelResult {
+  const out = execFileSync(node, ['--import', 'tsx', kernelScript], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = out.trim().split('\n').at(-1)!;
+  return JSON.parse(last) as ThreadsKernelResult;
 }
-for (let i = 0; i < samples; i++) {
-  for (const [index, variant] of variants.entries()) {
-    const started = performance.now();
-    await apis[index]!.par_mix(LANES, ROUNDS);
-    variant.times.push(performance.now() - started);
+
+export async function benchThreads(): Promise<WorkloadResult> {
+  const rows: BenchRow[] = [];
+  const goals: Goal[] = [];
+  let task = '';
+  for (const node of nodeBinaries()) {
+    const result = runKernel(node);
+    task = `rayon par_mix(${result.lanes}, ${result.rounds}), ${result.cores} cores`;
+    for (const [threads, stats] of Object.entries(result.byThreads)) {
+      rows.push({ task, impl: `offload, simd128, ${threads} rayon thread(s), Node ${result.node}`, ...stats, viaOffload: true });
+    }
+    const one = result.byThreads['1']!;
+    const all = result.byThreads[String(result.cores)];
+    if (all && result.cores > 1) {
+      const ratio = one.medianMs / all.medianMs;
+      goals.push({ name: `speed-up ${result.cores} threads / 1 (Node ${result.node})`, ratio, target: `>= ${SPEED_UP_GOAL}`, met: ratio >= SPEED_UP_GOAL });
+    }
   }
+  return {
+    workload: 'threads',
+    title: 'Parallel Rust: a rayon kernel through offload build --threads and load()',
+    inputs: ['test/fixtures/threads-rayon: a sqrt chain per lane, summed with par_iter (same sum as the sequential loop, checked first)'],
+    rows,
+    goals,
+  };
 }
-await Promise.all(apis.map((api) => api.$close()));
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`rayon par_mix(${LANES}, ${ROUNDS}), wasm simd128 + threads, Node ${process.version}, ${cores} cores, ${samples} interleaved samples`);
-for (const variant of variants) console.log(`  ${variant.helpers} rayon thread(s): median ${median(variant.times).toFixed(1)} ms`);
-const [one, all] = variants;
-console.log(`  speed-up ${cores} threads vs 1: ${(median(one!.times) / median(all!.times)).toFixed(2)}×`);
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(fileURLToPath(import.meta.url))) {
+  console.log(formatWorkload(await benchThreads()));
+}
