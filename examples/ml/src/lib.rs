@@ -3,11 +3,19 @@
 //! to [0, 1], row-major; a batch is samples back to back.
 
 mod dense;
+mod gemm;
+mod lanes;
 pub mod model;
 
 use model::Mlp;
 use std::sync::OnceLock;
 use wasm_bindgen::prelude::*;
+
+// wasm-bindgen-rayon's documented set-up; offload's load() calls it for threaded builds.
+// Only `offload build --threads` has atomics: the crate refuses to compile without them,
+// and without them rayon runs every task on the calling thread.
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
 
 static WEIGHTS: &[u8] = include_bytes!("../model/weights.bin");
 
@@ -68,6 +76,13 @@ pub fn model_info() -> String {
     format!(r#"{{"inputs":{},"layers":[{}],"parameters":{}}}"#, net.inputs(), widths.join(","), parameters)
 }
 
+/// How this build computes, as JSON: {"simd":"relaxed-simd"|"simd128"|"scalar","threads":N},
+/// N being the threads rayon spreads a batch over (1 in a build without threads).
+#[wasm_bindgen(js_name = kernelInfo)]
+pub fn kernel_info() -> String {
+    format!(r#"{{"simd":"{}","threads":{}}}"#, lanes::VARIANT, rayon::current_num_threads())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,16 +96,17 @@ mod tests {
 
     #[test]
     fn batch_equals_single_bit_for_bit() {
-        // Deterministic pseudo-pixels; 7 samples exercise the 4-sample tile and the rest.
+        // Deterministic pseudo-pixels; 53 samples exercise a whole block, full row tiles and a
+        // partial one.
         let mut seed = 1u32;
-        let x: Vec<f32> = (0..7 * 784)
+        let x: Vec<f32> = (0..53 * 784)
             .map(|_| {
                 seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
                 (seed >> 24) as f32 / 255.0
             })
             .collect();
-        let batch = network().logits_batch(&x, 7);
-        for s in 0..7 {
+        let batch = network().logits_batch(&x, 53);
+        for s in 0..53 {
             let mut one = [0.0; 10];
             network().logits(&x[s * 784..(s + 1) * 784], &mut one);
             assert_eq!(&batch[s * 10..(s + 1) * 10], &one[..]);

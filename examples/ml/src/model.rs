@@ -2,13 +2,20 @@
 //! and the forward pass, for one sample or a batch. Pure Rust, so the native bench runs the
 //! very same code.
 
-use crate::dense::{dense_batch4, dense_single, OUT_TILE};
+use crate::dense::{dense_single, OUT_TILE};
+use crate::gemm::{dense_block, pack_weights};
+use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// The widest layer output, so activations can live on the stack (small, because zeroing
 /// the buffers is paid on every call).
 const MAX_WIDTH: usize = 256;
 /// The most inputs the first layer may take (it reads the caller's slice, not a buffer).
 const MAX_INPUTS: usize = 1 << 16;
+/// Batch rows per rayon task: a block's packed inputs (48 x 784 x 4 B = 150 KB) and its
+/// activations stay in L2 while it goes through all the layers, and 1000 digits make 21
+/// tasks, enough to keep every thread busy to the end. A multiple of the GEMM's row tile.
+const BLOCK_ROWS: usize = 48;
 
 pub struct Layer {
     pub inputs: usize,
@@ -17,6 +24,8 @@ pub struct Layer {
     pub padded: usize,
     /// Input-major: weights[i * padded + o].
     pub weights: Vec<f32>,
+    /// The same weights as the GEMM's column panels (gemm::pack_weights).
+    pub panels: Vec<f32>,
     pub bias: Vec<f32>,
 }
 
@@ -73,7 +82,8 @@ impl Mlp {
             }
             let mut bias = vec![0.0; padded];
             bias[..outputs].copy_from_slice(&raw_bias);
-            layers.push(Layer { inputs, outputs, padded, weights, bias });
+            let panels = pack_weights(&weights, inputs, padded);
+            layers.push(Layer { inputs, outputs, padded, weights, panels, bias });
         }
         if layers.is_empty() || at != bytes.len() {
             return Err(FormatError("weights file has no layers or trailing bytes".into()));
@@ -102,36 +112,40 @@ impl Mlp {
         logits.copy_from_slice(&a[..self.classes()]);
     }
 
-    /// Logits of four consecutive samples (`x` holds 4 * inputs values) into `logits`
-    /// (4 * classes). Sharing each weight load across four samples is what makes batches
-    /// faster per sample than single calls.
-    pub fn logits4(&self, x: &[f32], logits: &mut [f32]) {
-        let mut a = [0.0f32; 4 * MAX_WIDTH];
-        let mut b = [0.0f32; 4 * MAX_WIDTH];
-        let last = self.layers.len() - 1;
-        for (k, layer) in self.layers.iter().enumerate() {
-            let input: &[f32] = if k == 0 { x } else { &a[..4 * layer.inputs] };
-            dense_batch4(layer, input, &mut b[..4 * layer.padded], k != last);
-            core::mem::swap(&mut a, &mut b);
-        }
-        let (classes, padded) = (self.classes(), self.layers[last].padded);
-        for s in 0..4 {
-            logits[s * classes..(s + 1) * classes].copy_from_slice(&a[s * padded..s * padded + classes]);
-        }
-    }
-
-    /// Logits of `n` samples, row-major.
+    /// Logits of `n` samples, row-major: blocks of BLOCK_ROWS digits spread over rayon's
+    /// threads (in a build without threads rayon runs them all on the calling thread).
     pub fn logits_batch(&self, x: &[f32], n: usize) -> Vec<f32> {
         let (inputs, classes) = (self.inputs(), self.classes());
         let mut out = vec![0.0; n * classes];
-        let whole = n / 4 * 4;
-        for s in (0..whole).step_by(4) {
-            self.logits4(&x[s * inputs..(s + 4) * inputs], &mut out[s * classes..(s + 4) * classes]);
-        }
-        for s in whole..n {
-            self.logits(&x[s * inputs..(s + 1) * inputs], &mut out[s * classes..(s + 1) * classes]);
-        }
+        out.par_chunks_mut(BLOCK_ROWS * classes)
+            .zip(x[..n * inputs].par_chunks(BLOCK_ROWS * inputs))
+            .for_each(|(logits, x)| self.logits_block(x, logits.len() / classes, logits));
         out
+    }
+
+    /// One block of `rows` digits through every layer, its activations in the thread's scratch.
+    fn logits_block(&self, x: &[f32], rows: usize, logits: &mut [f32]) {
+        thread_local! {
+            // Reused across blocks and calls: no allocation (or zeroing) once warm.
+            static SCRATCH: RefCell<[Vec<f32>; 3]> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
+        }
+        SCRATCH.with_borrow_mut(|[a, b, packed]| {
+            let last = self.layers.len() - 1;
+            let mut stride = self.inputs();
+            for (k, layer) in self.layers.iter().enumerate() {
+                if b.len() < rows * layer.padded {
+                    b.resize(rows * layer.padded, 0.0);
+                }
+                let input: &[f32] = if k == 0 { x } else { a };
+                dense_block(layer, input, stride, rows, b, k != last, packed);
+                core::mem::swap(a, b);
+                stride = layer.padded;
+            }
+            let classes = self.classes();
+            for (r, out) in logits.chunks_exact_mut(classes).enumerate() {
+                out.copy_from_slice(&a[r * stride..r * stride + classes]);
+            }
+        });
     }
 
     pub fn predict(&self, x: &[f32]) -> u32 {
