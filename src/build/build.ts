@@ -9,12 +9,15 @@ import { findStartFunction, withoutStartFunction } from './start-function.js';
 import { assertLibraryCrate, assertProgramCrate, readCrate, type CrateInfo } from './crate.js';
 import { buildInputs, hashInputs, sha256File } from './fingerprint.js';
 import { findLockfile, lockedWasmBindgenVersion } from './lockfile.js';
-import { MANIFEST_SCHEMA, readManifest, writeManifest, type BuiltArtifact, type OffloadManifest } from '../package/manifest.js';
+import { MANIFEST_SCHEMA, readManifest, writeManifest, type BuiltArtifact, type OffloadManifest, type SimdVariant } from '../package/manifest.js';
+import type { EngineFeature } from '../wasm/engine-features.js';
+import { simdUse } from '../wasm/simd-use.js';
 import { writePackageJson } from './package-json.js';
 import { consoleReporter, type Reporter } from './progress.js';
 import { probeToolchain, requireRoute, type Route, type ToolchainProbe } from './toolchain.js';
 import { runWasmOpt, wasmOptLevelFlag, wasmOptVersion, type OptLevel } from './wasm-opt.js';
 import { pointRayonSnippetsAtGlue } from './rayon-snippet.js';
+import { assertRelaxedSimdBuildable, assertSameGlue, relaxedWasmFile } from './relaxed-simd.js';
 import { assertWritableDir, cargoTargetDir } from './writable.js';
 
 
@@ -24,6 +27,11 @@ export interface BuildOptions {
   simd?: boolean;
   /** Shared memory and atomics for rayon via wasm-bindgen-rayon; libraries only (docs/parallel.md). */
   threads?: boolean;
+  /**
+   * Also build a relaxed-SIMD twin of the module, which load() picks where the engine has
+   * relaxed SIMD; libraries only, and shipped only if it uses relaxed instructions (docs/parallel.md).
+   */
+  relaxedSimd?: boolean;
   optLevel?: OptLevel;
   /** Defaults to <crate>/pkg, as with wasm-pack. */
   outDir?: string;
@@ -74,16 +82,27 @@ async function reusable(crateDir: string, pkgDir: string, settings: unknown): Pr
   return previous;
 }
 
+/** The engine features a module built this way needs (see engine-features.ts). */
+function engineFeatures(simd: SimdVariant, threads: boolean): EngineFeature[] {
+  const features: EngineFeature[] = [];
+  if (simd !== 'none') features.push('simd128');
+  if (simd === 'relaxed-simd') features.push('relaxed-simd');
+  if (threads) features.push('threads');
+  return features;
+}
+
 /** Optimises `input` into `output` and describes the result. */
-async function optimise(name: string, input: string, output: string, simd: boolean, level: OptLevel, threads = false): Promise<BuiltArtifact> {
+async function optimise(name: string, input: string, output: string, simd: SimdVariant, level: OptLevel, threads = false): Promise<BuiltArtifact> {
   const bytesBeforeOpt = (await stat(input)).size;
-  await runWasmOpt(input, output, { level, simd, threads });
+  await runWasmOpt(input, output, { level, simd: simd !== 'none', threads, relaxedSimd: simd === 'relaxed-simd' });
   return {
     name,
     wasm: output.split('/').at(-1) ?? output,
     bytesBeforeOpt,
     bytesAfterOpt: (await stat(output)).size,
     sha256: await sha256File(output),
+    simd,
+    engineFeatures: engineFeatures(simd, threads),
   };
 }
 
@@ -102,10 +121,10 @@ interface Plan {
   pkgDir: string;
   simd: boolean;
   threads: boolean;
+  relaxedSimd: boolean;
   optLevel: OptLevel;
   reporter: Reporter;
-  targetDir?: string;
-  settings: Record<string, unknown>;
+  targetDir: string;
 }
 
 /** A manifest without its input hash yet, plus the cargo artifacts whose dep-info names the inputs. */
@@ -131,10 +150,11 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
   bindStep.done();
   const wasmFile = join(staging, `${libName}_bg.wasm`);
   const optStep = reporter.step(`wasm-opt ${wasmOptLevelFlag(plan.optLevel, plan.threads)}`);
-  const built = await optimise(libName, wasmFile, `${wasmFile}.opt`, plan.simd, plan.optLevel, plan.threads);
+  const built = await optimise(libName, wasmFile, `${wasmFile}.opt`, plan.simd ? 'simd128' : 'none', plan.optLevel, plan.threads);
   await rename(`${wasmFile}.opt`, wasmFile);
   built.wasm = `${libName}_bg.wasm`;
   optStep.done(`${built.bytesBeforeOpt} → ${built.bytesAfterOpt} bytes`);
+  const twin = plan.relaxedSimd ? await buildRelaxedTwin(plan, staging, bindgen) : undefined;
   const types = `${libName}.d.ts`;
   let dts = await readFile(join(staging, types), 'utf8');
   const startFunction = await findStartFunction(wasmFile);
@@ -143,20 +163,23 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
     await writeFile(join(staging, types), dts);
   }
   return {
+    // The twin's dep-info names the same sources, so the baseline's alone lists the inputs.
     cargoArtifacts: [artifact.wasmPath],
     schema: MANIFEST_SCHEMA,
     kind: 'library',
     name: crate.name,
     version: crate.version,
     target: route.target,
-    artifacts: [built],
+    artifacts: twin ? [built, twin] : [built],
     glue: `${libName}.js`,
     types,
     // TypeScript's parser takes ~300 ms to load, so only a real build pays for it.
     exports: (await import('../package/dts.js')).exportsFromDts(dts, types),
-    ...(startFunction ? { startFunction } : {}),
+    startFunction,
     rustTypes: await (await import('./export-types.js')).readExportTypes(artifact.wasmPath),
-    options: { simd: plan.simd, optLevel: plan.optLevel, ...(plan.threads ? { threads: true } : {}) },
+    // The opt-in switches are written only when on, so a plain build's offload.json reads as
+    // it always did ({ simd, optLevel }); to every reader an absent switch means off.
+    options: { simd: plan.simd, optLevel: plan.optLevel, ...(plan.threads ? { threads: true } : {}), ...(plan.relaxedSimd ? { relaxedSimd: true } : {}) },
     toolchain: {
       route: route.kind,
       rustc: route.rustcVersion,
@@ -165,6 +188,45 @@ async function buildLibrary(plan: Plan, staging: string): Promise<Built> {
       offload: OFFLOAD_VERSION,
     },
   };
+}
+
+/**
+ * Builds the crate again with relaxed SIMD, in its own cargo target subfolder (other rustflags
+ * would otherwise overwrite the baseline's artifact and make each build redo the other), and
+ * runs it through the same wasm-bindgen and wasm-opt steps. Returns undefined, with a note,
+ * when the optimised twin has no relaxed-SIMD instruction: it would run exactly like the
+ * baseline, and offload.json must not claim a variant that changes nothing.
+ */
+async function buildRelaxedTwin(plan: Plan, staging: string, bindgen: string): Promise<BuiltArtifact | undefined> {
+  const { crate, route, reporter } = plan;
+  const libName = crate.libName as string;
+  const [artifact] = await cargoBuild(
+    { manifestPath: crate.manifestPath, route, simd: true, relaxedSimd: true, threads: plan.threads, targetDir: join(plan.targetDir, 'relaxed-simd'), artifactKind: 'cdylib' },
+    reporter,
+  );
+  if (!artifact) throw new CompileError('cargo reported success for the relaxed-SIMD build without an artifact; run cargo build in the crate to see why, then report it.');
+  // Inside staging so a failed build leaves nothing behind; removed once its module is taken.
+  const bindDir = join(staging, '.relaxed-simd');
+  const bindStep = reporter.step('wasm-bindgen (relaxed-SIMD twin)');
+  await runWasmBindgen(bindgen, artifact.wasmPath, bindDir, libName);
+  if (plan.threads) await pointRayonSnippetsAtGlue(bindDir, `${libName}.js`);
+  await assertSameGlue(staging, bindDir, libName);
+  bindStep.done('same glue as the baseline');
+  const optStep = reporter.step(`wasm-opt ${wasmOptLevelFlag(plan.optLevel, plan.threads)} --enable-relaxed-simd`);
+  const twin = await optimise(libName, join(bindDir, `${libName}_bg.wasm`), join(staging, relaxedWasmFile(libName)), 'relaxed-simd', plan.optLevel, plan.threads);
+  await rm(bindDir, { recursive: true, force: true });
+  const { relaxed } = simdUse(await readFile(join(staging, twin.wasm)));
+  if (relaxed === 0) {
+    optStep.done('no relaxed-SIMD instructions');
+    await rm(join(staging, twin.wasm));
+    reporter.info(
+      `note: ${crate.name} uses no relaxed-SIMD instruction (core::arch::wasm32::*relaxed* under #[cfg(target_feature = "relaxed-simd")]), ` +
+        'so its relaxed build would run exactly like the baseline; only the baseline ships.',
+    );
+    return undefined;
+  }
+  optStep.done(`${twin.bytesBeforeOpt} → ${twin.bytesAfterOpt} bytes, ${relaxed} relaxed-SIMD instructions`);
+  return twin;
 }
 
 async function buildProgram(plan: Plan, staging: string): Promise<Built> {
@@ -176,7 +238,7 @@ async function buildProgram(plan: Plan, staging: string): Promise<Built> {
   const optStep = reporter.step(`wasm-opt ${plan.optLevel === 'size' ? '-Oz' : '-O3'} (${binaries.length} programs)`);
   const artifacts: BuiltArtifact[] = [];
   for (const binary of binaries) {
-    artifacts.push(await optimise(binary.name, binary.wasmPath, join(staging, `${binary.name}.wasm`), plan.simd, plan.optLevel));
+    artifacts.push(await optimise(binary.name, binary.wasmPath, join(staging, `${binary.name}.wasm`), plan.simd ? 'simd128' : 'none', plan.optLevel));
   }
   optStep.done(artifacts.map((a) => `${a.name}: ${a.bytesBeforeOpt} → ${a.bytesAfterOpt} bytes`).join(', '));
   return {
@@ -207,9 +269,16 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   if (threads && kind !== 'library') {
     throw new CompileError('--threads builds libraries (wasm-bindgen-rayon); WASI programs have no helper threads to share a memory with.');
   }
+  const relaxedSimd = options.relaxedSimd ?? false;
+  if (relaxedSimd && kind !== 'library') {
+    throw new CompileError('--relaxed-simd builds libraries, whose runtime picks a variant at load time; WASI programs ship one module.');
+  }
+  if (relaxedSimd && !simd) throw new CompileError('--relaxed-simd extends SIMD128, so it cannot be combined with --no-simd.');
+  if (relaxedSimd) await assertRelaxedSimdBuildable(route);
   const optLevel = options.optLevel ?? 'speed';
-  // threads joins the settings only when on, so single-threaded packages keep their fingerprint.
-  const settings = { kind, simd, ...(threads ? { threads, threadsOpt: wasmOptLevelFlag(optLevel, true) } : {}), optLevel, route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
+  // Every setting is written out, off ones too: schema 3 rebuilds every older package once
+  // anyway, so no fingerprint needs keeping by leaving a key out.
+  const settings = { kind, simd, threads, relaxedSimd, optLevel, wasmOpt: wasmOptLevelFlag(optLevel, threads), route: route.kind, rustc: route.rustcVersion, offload: OFFLOAD_VERSION };
   if (!options.force) {
     const previous = await reusable(crate.dir, pkgDir, settings);
     if (previous) {
@@ -227,7 +296,7 @@ export async function buildPackage(crateDir: string, options: BuildOptions = {})
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    const plan: Plan = { crate, route, probe, pkgDir, simd, threads, optLevel, reporter, targetDir, settings };
+    const plan: Plan = { crate, route, probe, pkgDir, simd, threads, relaxedSimd, optLevel, reporter, targetDir };
     const built = kind === 'library' ? await buildLibrary(plan, staging) : await buildProgram(plan, staging);
     // Read after cargo ran: the first build writes Cargo.lock, and dep-info lists what rustc read.
     const inputs = await buildInputs(crate.dir, {

@@ -10,6 +10,8 @@ export interface CargoBuildOptions {
   simd: boolean;
   /** Shared memory and atomics, std rebuilt for them (see threads.ts). */
   threads?: boolean;
+  /** Relaxed SIMD on top of SIMD128, for the twin module of `--relaxed-simd` (see relaxed-simd.ts). */
+  relaxedSimd?: boolean;
   targetDir?: string;
   /** 'cdylib' for libraries, 'bin' for WASI programs. */
   artifactKind: 'cdylib' | 'bin';
@@ -34,7 +36,7 @@ export interface CargoArtifact {
  */
 export async function cargoBuild(options: CargoBuildOptions, reporter: Reporter): Promise<CargoArtifact[]> {
   const route = options.threads ? threadedRoute(options.route) : options.route;
-  const rustflags = options.simd ? ['-C', 'target-feature=+simd128'] : [];
+  const rustflags = options.relaxedSimd ? ['-C', 'target-feature=+simd128,+relaxed-simd'] : options.simd ? ['-C', 'target-feature=+simd128'] : [];
   const args = [
     'build',
     '--release',
@@ -47,10 +49,11 @@ export async function cargoBuild(options: CargoBuildOptions, reporter: Reporter)
   ];
   if (options.targetDir) args.push('--target-dir', options.targetDir);
   const artifacts: CargoArtifact[] = [];
+  const variant = options.relaxedSimd ? ' +relaxed-simd' : '';
   const title =
     route.kind === 'debian' || options.threads
-      ? `cargo build --release --target ${route.target} (std is compiled from source the first time, ~30 s)`
-      : `cargo build --release --target ${route.target}`;
+      ? `cargo build --release --target ${route.target}${variant} (std is compiled from source the first time, ~30 s)`
+      : `cargo build --release --target ${route.target}${variant}`;
   const step = reporter.step(title);
   const result = await exec(route.cargo, args, {
     env: route.env(rustflags),

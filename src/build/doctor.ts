@@ -1,5 +1,6 @@
 import { cachedWasmBindgenVersions } from './bindgen.js';
 import { join } from 'node:path';
+import { relaxedSimdBuildable } from './relaxed-simd.js';
 import { threadsBuildable } from './threads.js';
 import { aptInstallCommand, debianMissingPackages, probeToolchain, routeFor, WASM_TARGETS, type ToolchainProbe } from './toolchain.js';
 import { wasmOptVersion } from './wasm-opt.js';
@@ -32,6 +33,21 @@ function debianDetail(probe: ToolchainProbe): { ok: boolean; detail: string; fix
     missing.unshift(`a rustc that runs at ${join(d.prefix, 'bin', 'rustc')} (package rustc-web)`);
   }
   return { ok: false, detail: `missing: ${missing.join('; ')}`, fix: aptInstallCommand(packages) };
+}
+
+/**
+ * Whether the route offload builds with can build --relaxed-simd, and, when the Debian route
+ * is the other one present, whether its rustc-web could too: a machine may be switched to it.
+ */
+async function relaxedSimdRow(probe: ToolchainProbe): Promise<{ ok: boolean; detail: string; fix?: string }> {
+  const route = routeFor(probe, 'wasm32-unknown-unknown');
+  if (!route) return { ok: false, detail: 'no route builds wasm32-unknown-unknown', fix: 'offload setup' };
+  const check = await relaxedSimdBuildable(route);
+  if (route.kind === 'debian' || !probe.debian.rustcVersion) return check;
+  const debianRoute = routeFor(probe, 'wasm32-unknown-unknown', 'debian');
+  if (!debianRoute) return check;
+  const debian = await relaxedSimdBuildable(debianRoute);
+  return { ...check, detail: `${check.detail}; Debian route: ${debian.ok ? debian.detail.replace(/^via debian /, '') : `no, ${debian.detail}`}` };
 }
 
 export async function runDoctor(extraChecks: DoctorCheck[] = []): Promise<DoctorReport> {
@@ -69,6 +85,7 @@ export async function runDoctor(extraChecks: DoctorCheck[] = []): Promise<Doctor
   const threads = await threadsBuildable(routeFor(probe, 'wasm32-unknown-unknown'));
   // Optional: only `offload build --threads` needs it.
   rows.push({ item: 'threads (--threads)', optional: true, ...threads });
+  rows.push({ item: 'relaxed SIMD (--relaxed-simd)', optional: true, ...(await relaxedSimdRow(probe)) });
   rows.push({
     item: 'host cargo',
     ok: Boolean(probe.hostCargo),

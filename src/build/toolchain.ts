@@ -134,10 +134,12 @@ function joinFlags(flags: string[]): string {
   return [process.env.RUSTFLAGS ?? '', ...flags].filter(Boolean).join(' ');
 }
 
-/** The route that builds `target` here: rustup when it has the target, else Debian's rustc-web. */
-export function routeFor(probe: ToolchainProbe, target: WasmTarget): Route | undefined {
-  // OFFLOAD_RUST_ROUTE pins one route, for machines that have both and for testing each.
-  const pinned = process.env.OFFLOAD_RUST_ROUTE;
+/**
+ * The route that builds `target` here: rustup when it has the target, else Debian's rustc-web.
+ * OFFLOAD_RUST_ROUTE pins one route, for machines that have both and for testing each;
+ * doctor passes `pinned` to ask about the route not taken.
+ */
+export function routeFor(probe: ToolchainProbe, target: WasmTarget, pinned = process.env.OFFLOAD_RUST_ROUTE): Route | undefined {
   if (pinned !== 'debian' && probe.rustup.targets.includes(target) && probe.rustup.rustcVersion) {
     return {
       kind: 'rustup',

@@ -16,13 +16,15 @@ export async function wasmOptVersion(): Promise<string | undefined> {
 }
 
 /**
- * The features rustc emits by default for wasm targets, plus SIMD and threads when asked.
+ * The features rustc emits by default for wasm targets, plus SIMD, relaxed SIMD and threads
+ * when asked.
  * Naming them keeps validation independent of whether the target_features section survived
  * wasm-bindgen; without `threads`, wasm-opt rejects a shared memory and atomic instructions.
  */
-function featureFlags(simd: boolean, threads: boolean): string[] {
+function featureFlags(simd: boolean, threads: boolean, relaxedSimd: boolean): string[] {
   const features = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontrapping-float-to-int', 'reference-types', 'multivalue'];
-  if (simd) features.push('simd');
+  if (simd || relaxedSimd) features.push('simd');
+  if (relaxedSimd) features.push('relaxed-simd');
   if (threads) features.push('threads');
   return features.map((feature) => `--enable-${feature}`);
 }
@@ -37,8 +39,16 @@ export function wasmOptLevelFlag(level: OptLevel, threads: boolean): string {
   return level === 'size' ? '-Oz' : '-O3';
 }
 
-export async function runWasmOpt(input: string, output: string, options: { level: OptLevel; simd: boolean; threads?: boolean }): Promise<void> {
-  const level = wasmOptLevelFlag(options.level, options.threads ?? false);
-  const result = await exec(process.execPath, [wasmOptPath(), level, ...featureFlags(options.simd, options.threads ?? false), input, '-o', output]);
+export interface WasmOptOptions {
+  level: OptLevel;
+  simd: boolean;
+  threads?: boolean;
+  relaxedSimd?: boolean;
+}
+
+export async function runWasmOpt(input: string, output: string, options: WasmOptOptions): Promise<void> {
+  const threads = options.threads ?? false;
+  const features = featureFlags(options.simd, threads, options.relaxedSimd ?? false);
+  const result = await exec(process.execPath, [wasmOptPath(), wasmOptLevelFlag(options.level, threads), ...features, input, '-o', output]);
   if (result.code !== 0) throw new CompileError(`wasm-opt failed on ${input}:\n${result.stderr.trim()}`);
 }

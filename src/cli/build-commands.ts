@@ -9,6 +9,7 @@ interface BuildFlags {
   target: 'library' | 'wasi';
   simd: boolean;
   threads?: boolean;
+  relaxedSimd?: boolean;
   optSize?: boolean;
   outDir?: string;
   targetDir?: string;
@@ -44,6 +45,7 @@ export function registerBuildCommands(program: Command, doctorChecks: DoctorChec
     .option('--target <kind>', 'library (wasm-bindgen) or wasi (a program with fn main)', 'library')
     .option('--no-simd', 'build without WebAssembly SIMD128')
     .option('--threads', 'shared memory and atomics, for rayon through wasm-bindgen-rayon (docs/parallel.md)')
+    .option('--relaxed-simd', 'also build a relaxed-SIMD module, which load() picks where the engine has relaxed SIMD (docs/parallel.md)')
     .option('--opt-size', 'optimise for size (wasm-opt -Oz) instead of speed (-O3)')
     .option('--out-dir <dir>', 'output folder (default: <crate>/pkg)')
     .option('--target-dir <dir>', 'cargo target folder')
@@ -56,6 +58,7 @@ export function registerBuildCommands(program: Command, doctorChecks: DoctorChec
         target: flags.target,
         simd: flags.simd,
         threads: flags.threads,
+        relaxedSimd: flags.relaxedSimd,
         optLevel: flags.optSize ? 'size' : 'speed',
         outDir: flags.outDir,
         targetDir: flags.targetDir,

@@ -8,11 +8,19 @@ import { join } from 'node:path';
 import type { Export } from './dts.js';
 import type { ExportTypes } from '../build/export-types.js';
 import type { OptLevel } from '../build/wasm-opt.js';
+import type { EngineFeature } from '../wasm/engine-features.js';
 
 export const MANIFEST_FILE = 'offload.json';
 
-/** 2: `exports` lists enums with their variants, so readers need not parse the .d.ts. */
-export const MANIFEST_SCHEMA = 2;
+/**
+ * 2: `exports` lists enums with their variants, so readers need not parse the .d.ts.
+ * 3: each artifact says its SIMD variant and the engine features it needs; a library built
+ *    with --relaxed-simd has two artifacts, the baseline first.
+ */
+export const MANIFEST_SCHEMA = 3;
+
+/** Which SIMD a module uses: 'none' is a --no-simd build. */
+export type SimdVariant = 'relaxed-simd' | 'simd128' | 'none';
 
 export interface BuiltArtifact {
   name: string;
@@ -21,6 +29,9 @@ export interface BuiltArtifact {
   bytesBeforeOpt: number;
   bytesAfterOpt: number;
   sha256: string;
+  simd: SimdVariant;
+  /** What an engine must validate to run this module, beyond the features every supported Node has. */
+  engineFeatures: EngineFeature[];
 }
 
 /** What `offload build` writes next to the package: enough for the runtime and the server. */
@@ -30,6 +41,10 @@ export interface OffloadManifest {
   name: string;
   version: string;
   target: string;
+  /**
+   * Programs: one per binary. Libraries: the module the glue was written for, then (built with
+   * --relaxed-simd) its relaxed-SIMD twin under the same glue; load() picks between them.
+   */
   artifacts: BuiltArtifact[];
   /** Libraries only: the --target web glue, its types, and what it exports. */
   glue?: string;
@@ -45,8 +60,11 @@ export interface OffloadManifest {
   /** What the build read, relative to the crate; their contents make up inputHash. */
   inputs: string[];
   inputHash: string;
-  /** threads: built with a shared memory and atomics (`offload build --threads`); load() must start helper threads. */
-  options: { simd: boolean; optLevel: OptLevel; threads?: boolean };
+  /**
+   * threads: built with a shared memory and atomics (`offload build --threads`); load() must start helper threads.
+   * relaxedSimd: a relaxed-SIMD twin was asked for; `artifacts` says whether one shipped.
+   */
+  options: { simd: boolean; optLevel: OptLevel; threads?: boolean; relaxedSimd?: boolean };
   toolchain: { route: 'rustup' | 'debian'; rustc: string; wasmBindgen?: string; wasmOpt?: string; offload: string };
 }
 

@@ -7,6 +7,14 @@ import { REF_NON_NULL, REF_NULLABLE, type Reader, WasmFormatError, skipValueType
 
 export const OP_CALL = 0x10;
 export const OP_MEMORY_GROW = 0x40;
+/** The prefix byte of SIMD128 and relaxed-SIMD instructions; a LEB128 sub-opcode follows. */
+export const OP_SIMD_PREFIX = 0xfd;
+/** Relaxed SIMD's sub-opcodes after 0xFD: i8x16.relaxed_swizzle (0x100) to i32x4.relaxed_dot_i8x16_i7x16_add_s (0x113). */
+export const RELAXED_SIMD_OPCODES = { first: 0x100, last: 0x113 } as const;
+
+export function isRelaxedSimdOpcode(sub: number): boolean {
+  return sub >= RELAXED_SIMD_OPCODES.first && sub <= RELAXED_SIMD_OPCODES.last;
+}
 
 /** Skips a body's local declarations; r.pos is then at its first instruction. */
 export function skipLocals(r: Reader): void {
@@ -96,7 +104,7 @@ export function skipInstruction(r: Reader): boolean {
     case 0xfc:
       skipMiscInstruction(r);
       return false;
-    case 0xfd:
+    case OP_SIMD_PREFIX:
       skipSimdInstruction(r);
       return false;
     case 0xfe:
@@ -141,7 +149,7 @@ function skipSimdInstruction(r: Reader): void {
   } else if (sub >= 84 && sub <= 91) { // load*_lane / store*_lane
     skipMemarg(r);
     r.skip(1);
-  } else if (sub > 0xff && !(sub >= 0x100 && sub <= 0x113)) { // past SIMD128 and relaxed SIMD
+  } else if (sub > 0xff && !isRelaxedSimdOpcode(sub)) { // past SIMD128 and relaxed SIMD
     throw new WasmFormatError(`unknown opcode 0xfd ${sub} at byte ${r.pos}`);
   }
 }
