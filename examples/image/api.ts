@@ -17,4 +17,6 @@ export interface ImageKernels {
 
 export const crateDir = fileURLToPath(new URL('./', import.meta.url));
 export const pkgDir = fileURLToPath(new URL('./pkg/', import.meta.url));
+/** `offload build --threads --out-dir pkg-threads`: same exports, blur rows on rayon threads. */
+export const threadsPkgDir = fileURLToPath(new URL('./pkg-threads/', import.meta.url));
 export const dataDir = fileURLToPath(new URL('./data/', import.meta.url));

@@ -1,20 +1,33 @@
 // Builds the image crate for the tests and the benchmark: wasm via `offload build` (skipped
-// when nothing changed), and the native timing program with the host's cargo.
+// when nothing changed), once single-threaded and once with `--threads` from the same source,
+// and the native timing program with the host's cargo.
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildPackage } from '../../src/build/build.js';
 import { silentReporter } from '../../src/build/progress.js';
-import { crateDir } from './api.js';
+import { crateDir, threadsPkgDir } from './api.js';
 
 const run = promisify(execFile);
 
 /** Shared with the test suite, so std for wasm and the crate's dependencies build once. */
 const sharedTargetDir = path.join(homedir(), '.cache', 'offload', 'test-target');
 
+/**
+ * The threaded build's cargo target folder, shared with test/runtime-threads.test.ts: std is
+ * rebuilt with atomics (about a minute), once for both, and kept apart from the plain build's.
+ */
+const threadsTargetDir = path.join(homedir(), '.cache', 'offload', 'threads-target');
+
 export async function buildImageWasm(): Promise<string> {
   const built = await buildPackage(crateDir, { targetDir: sharedTargetDir, reporter: silentReporter });
+  return built.pkgDir;
+}
+
+/** `offload build --threads` into pkg-threads/: the blur's rows spread over rayon's pool. */
+export async function buildImageWasmThreads(): Promise<string> {
+  const built = await buildPackage(crateDir, { threads: true, outDir: threadsPkgDir, targetDir: threadsTargetDir, reporter: silentReporter });
   return built.pkgDir;
 }
 

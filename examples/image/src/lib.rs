@@ -8,6 +8,12 @@ pub mod error;
 pub mod filters;
 pub mod thumbnail;
 
+/// Only in `offload build --threads`: rayon's pool for the blur, started by offload's `load()`
+/// (wasm-bindgen-rayon's documented set-up). A plain build has no atomics, and rayon then
+/// runs the same code on the calling thread.
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
 fn js(error: error::KernelError) -> JsError {
     JsError::new(&error.0)
 }
