@@ -13,6 +13,8 @@ export interface ImageKernels {
   grayscale(rgba: Uint8Array, width: number, height: number): Uint8Array;
   /** Gaussian blur of RGBA pixels, standard deviation `sigma`, edges clamped. */
   blur(rgba: Uint8Array, width: number, height: number, sigma: number): Uint8Array;
+  /** Threads the blur's rows are spread over: rayon's pool in pkg-threads/, 1 in pkg/. */
+  blur_threads(): number;
 }
 
 export const crateDir = fileURLToPath(new URL('./', import.meta.url));

@@ -49,6 +49,13 @@ pub fn blur(rgba: &[u8], width: u32, height: u32, sigma: f32) -> Result<Vec<u8>,
     filters::blur(rgba, width, height, sigma).map_err(js)
 }
 
+/// How many threads the blur's rows are spread over: rayon's pool, as offload started it
+/// (`threadsPerInstance`) in a `--threads` build, and 1 in a plain one.
+#[wasm_bindgen]
+pub fn blur_threads() -> u32 {
+    rayon::current_num_threads() as u32
+}
+
 /// Runs once per instance: Rust panics then reach JavaScript with their message and location.
 #[wasm_bindgen(start)]
 fn start() {
