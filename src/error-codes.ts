@@ -78,6 +78,11 @@ export const ERROR_CODES = {
     status: 500,
     message: 'the package could not be found, read or compiled',
   },
+  ERR_OFFLOAD_ENGINE_FEATURE_MISSING: {
+    classes: ['OffloadEngineFeatureError'],
+    status: 500,
+    message: 'load() was asked for a module variant (simdVariant) that uses a WebAssembly feature this engine lacks',
+  },
   // ── WASI programs ──
   ERR_OFFLOAD_BAD_MODULE: {
     classes: ['BadModuleError'],

@@ -99,6 +99,7 @@ export class InlineExecutor implements Executor {
       workersStarted: 0,
       workersReplaced: this.#replaced,
       liveObjects: this.#instance.liveObjects,
+      simdVariant: this.#config.simdVariant,
     });
   }
 }

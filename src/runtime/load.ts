@@ -11,6 +11,7 @@ import { compilePackage, resolvePackage, type PackageLocation } from './module-c
 import { Pool, defaultThreads } from './pool.js';
 import type { InstanceConfig } from './protocol.js';
 import { shareBytes } from './share-bytes.js';
+import { SIMD_VARIANT_CHOICES, type SimdVariantChoice } from './simd-variant.js';
 import { buildProxy, type Offloaded } from './proxy.js';
 
 export interface LoadOptions {
@@ -45,6 +46,13 @@ export interface LoadOptions {
    * to one instance (`threads: 1`).
    */
   threadsPerInstance?: number;
+  /**
+   * Which module of a package built with `offload build --relaxed-simd` runs: 'auto' (default)
+   * the relaxed-SIMD twin where this engine validates relaxed SIMD, else the SIMD128 one;
+   * 'simd128' or 'relaxed-simd' insist (ERR_OFFLOAD_ENGINE_FEATURE_MISSING where the engine
+   * lacks it). $metrics().simdVariant says which one runs.
+   */
+  simdVariant?: SimdVariantChoice;
 }
 
 /** wasm-bindgen-rayon's exports: offload starts the pool itself, so callers never see them. */
@@ -60,7 +68,7 @@ const RAYON_MACHINERY = ['initThreadPool', 'wbg_rayon_start_worker', 'wbg_rayon_
 export async function load<M = Record<string, unknown>>(pkg: PackageLocation, options: LoadOptions = {}): Promise<Offloaded<M>> {
   const mode = options.mode ?? 'pool';
   validate(options, mode);
-  const resolved = resolvePackage(pkg);
+  const resolved = resolvePackage(pkg, options.simdVariant);
   const compiled = await compilePackage(resolved, options.memoryLimitMb);
   let glue: Record<string, unknown>;
   try {
@@ -88,6 +96,7 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
   const config: InstanceConfig = {
     glueUrl: resolved.glueUrl,
     module: compiled.module,
+    simdVariant: compiled.simdVariant,
     memoryMaxBytes: compiled.memoryMaxBytes,
     memoryLimited: compiled.memoryLimited,
     shape,
@@ -155,6 +164,9 @@ function validate(options: LoadOptions, mode: string): void {
     throw new OffloadBadArgumentError(`maxQueue must be 0 or more, got ${String(options.maxQueue)}.`);
   }
   positive('threadsPerInstance', options.threadsPerInstance, true);
+  if (options.simdVariant !== undefined && !SIMD_VARIANT_CHOICES.includes(options.simdVariant)) {
+    throw new OffloadBadArgumentError(`simdVariant must be ${SIMD_VARIANT_CHOICES.map((c) => `'${c}'`).join(', ')}; got ${String(options.simdVariant)}.`);
+  }
   if (typeof options.threads === 'number') positive('threads', options.threads, true);
   else if (options.threads) {
     positive('threads.min', options.threads.min === 0 ? undefined : options.threads.min, true);

@@ -1,6 +1,7 @@
 // Per-function counters and latency histograms, plus pool gauges. Kept apart from the pool so
 // the pool only reports events and the HTTP server only reads snapshots.
 
+import type { SimdVariant } from '../package/manifest.js';
 import type { OffloadErrorCode } from './errors.js';
 import { addHistogramCounts, Histogram, type HistogramCounts, type HistogramSnapshot } from './histogram.js';
 
@@ -36,6 +37,11 @@ export interface PoolMetrics {
   workersReplaced: number;
   /** Objects (class instances) alive in the instances. */
   liveObjects: number;
+  /**
+   * Which SIMD the instances' module uses: 'relaxed-simd' is the --relaxed-simd twin, 'none' a
+   * --no-simd build. Always set for packages opened with load().
+   */
+  simdVariant?: SimdVariant;
 }
 
 export interface MetricsSnapshot extends PoolMetrics {

@@ -1,4 +1,5 @@
-// Resolves a package (src/package/locate.ts), checks that load()'s memory cap applies to its
+// Resolves a package (src/package/locate.ts) and the module of it this engine runs
+// (simd-variant.ts), checks that load()'s memory cap applies to its
 // .wasm, and compiles it through the process's one compiled-module cache
 // (src/wasm/module-cache.ts): every worker and every load() of the same bytes with the same
 // cap shares one WebAssembly.Module (posting a compiled module to a worker does not recompile it).
@@ -12,12 +13,15 @@ import { WasmFormatError } from '../wasm/binary.js';
 import { type MemoryLimits, WASM_PAGE, pagesFor, readMemoryLimits } from '../wasm/memory-limits.js';
 import { type CompiledModule, MODULE_CACHE_LIMIT, compileModule, contentHash, findCompiled } from '../wasm/module-cache.js';
 import { OffloadBadArgumentError, OffloadLoadError, describe } from './errors.js';
+import { type SimdVariant, type SimdVariantChoice, chooseModule } from './simd-variant.js';
 
 export type { PackageLocation };
 
 export interface ResolvedPackage extends PackageFiles {
   /** The glue's URL for import(), naming the build so a rebuilt package is imported afresh. */
   glueUrl: string;
+  /** Which SIMD the module at wasmPath (the chosen variant) uses. */
+  simdVariant: SimdVariant;
 }
 
 export interface CompiledPackage extends ResolvedPackage {
@@ -38,12 +42,13 @@ export interface CompiledPackage extends ResolvedPackage {
 
 const WASM32_MAX_BYTES = 65536 * WASM_PAGE;
 
-export function resolvePackage(location: PackageLocation): ResolvedPackage {
+export function resolvePackage(location: PackageLocation, simdVariant: SimdVariantChoice = 'auto'): ResolvedPackage {
   const files = locatePackage(location);
+  const chosen = chooseModule(files, simdVariant);
   // ESM caches modules by URL: naming the build in the URL makes load() after a rebuild
   // import the new glue, not the one this process saw first.
   const build = Math.trunc(statSync(files.wasmPath).mtimeMs);
-  return { ...files, glueUrl: `${pathToFileURL(files.gluePath).href}?build=${build}` };
+  return { ...files, ...chosen, glueUrl: `${pathToFileURL(files.gluePath).href}?build=${build}` };
 }
 
 export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number | undefined): Promise<CompiledPackage> {
@@ -69,7 +74,7 @@ export async function compilePackage(pkg: ResolvedPackage, memoryLimitMb: number
     memoryLimited: maxPages !== undefined,
     growProbe: compiled.growProbe,
     startExport: compiled.startExport,
-    ...(sharedMemory ? { sharedMemory } : {}),
+    sharedMemory,
   };
 }
 

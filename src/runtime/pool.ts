@@ -492,6 +492,7 @@ export class Pool implements Executor {
       workersStarted: this.#started,
       workersReplaced: this.#replaced,
       liveObjects,
+      simdVariant: this.#config.simdVariant,
     });
   }
 }

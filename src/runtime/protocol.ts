@@ -3,6 +3,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type { GlueShape } from './glue-shape.js';
+import type { SimdVariant } from '../package/manifest.js';
 
 export type CallOp = 'call' | 'static' | 'construct' | 'method' | 'free' | 'get' | 'set';
 
@@ -30,6 +31,11 @@ export type WorkerRequest = CallRequest | ReleaseRequest;
 export interface InstanceConfig {
   glueUrl: string;
   module: WebAssembly.Module;
+  /**
+   * Which SIMD `module` uses (load() chose it among the package's variants), for $metrics().
+   * Instances do not need it, so configs made by hand (bench/runtime.ts) may leave it out.
+   */
+  simdVariant?: SimdVariant;
   memoryMaxBytes: number;
   memoryLimited: boolean;
   maxResultBytes: number;
