@@ -11,4 +11,11 @@ export interface DigitsModule {
   logitsBatch(pixels: Float32Array, n: number): Float32Array;
   /** {"inputs":784,"layers":[128,64,10],"parameters":...} */
   modelInfo(): string;
+  /** {"simd":"relaxed-simd"|"simd128"|"scalar","threads":N}: the module's arithmetic and rayon's pool size. */
+  kernelInfo(): string;
+}
+
+export interface KernelInfo {
+  simd: 'relaxed-simd' | 'simd128' | 'scalar';
+  threads: number;
 }
