@@ -41,11 +41,13 @@ describe('examples/ml: the batch on rayon threads', () => {
   let single: Offloaded<DigitsModule>;
   let threaded: Offloaded<DigitsModule>;
   let singleLogits: Float32Array;
+  let threadedDir: string;
 
   before(async () => {
     const [one, many] = [await buildDigits({ quiet: true }), await buildDigits({ quiet: true, threads: true })];
     single = await load<DigitsModule>(one.pkgDir, { threads: 1 });
-    threaded = await load<DigitsModule>(many.pkgDir, { threadsPerInstance: HELPERS });
+    threadedDir = many.pkgDir;
+    threaded = await load<DigitsModule>(threadedDir, { threadsPerInstance: HELPERS });
     set = readTestSet();
     x = inputs(set);
     singleLogits = await single.logitsBatch(x, set.count);
@@ -77,6 +79,30 @@ describe('examples/ml: the batch on rayon threads', () => {
     const part = await threaded.logitsBatch(inputs(set, 100, n), n);
     assert.deepEqual(part, rows(await threaded.logitsBatch(x, set.count), 100, n));
     assert.deepEqual(await threaded.predictBatch(inputs(set, 100, n), n), argmaxRows(part));
+  });
+
+  test('each package runs the SIMD variant offload says it picked ($metrics().simdVariant)', async () => {
+    for (const api of [single, threaded]) assert.equal((await info(api)).simd, api.$metrics().simdVariant);
+  });
+
+  test(`relaxed SIMD's fused multiply-adds keep the logits within ${LOGIT_TOLERANCE} of simd128's, with the same classes`, async (t) => {
+    const forced = await load<DigitsModule>(threadedDir, { threadsPerInstance: HELPERS, simdVariant: 'simd128' });
+    try {
+      assert.equal((await info(forced)).simd, 'simd128');
+      const simd128 = await forced.logitsBatch(x, set.count);
+      const auto = await info(threaded);
+      if (auto.simd !== 'relaxed-simd') {
+        t.skip(`this engine (Node ${process.version}) has no relaxed SIMD: both run simd128`);
+        return;
+      }
+      const relaxed = await threaded.logitsBatch(x, set.count);
+      const diff = maxDifference(relaxed, simd128);
+      t.diagnostic(`largest logit difference relaxed-simd vs simd128: ${diff}`);
+      assert.ok(diff <= LOGIT_TOLERANCE, `logits differ by up to ${diff}`);
+      assert.deepEqual(argmaxRows(relaxed), argmaxRows(simd128));
+    } finally {
+      await forced.$close();
+    }
   });
 
   test('predictions and held-out accuracy are the one-thread package\'s', async () => {
