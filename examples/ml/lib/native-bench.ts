@@ -20,6 +20,9 @@ export async function buildNativeBench(): Promise<string> {
   return path.join(targetDir, 'release', 'digits-native-bench');
 }
 
+/** `batch` runs on a rayon pool of one thread, `batch-threads` on one of every core. */
+export type NativeTask = 'single' | 'batch' | 'batch-threads';
+
 export class NativeBench {
   private readonly replies: AsyncIterator<string>;
 
@@ -39,7 +42,7 @@ export class NativeBench {
     return new NativeBench(child, dir);
   }
 
-  private async ask(command: 'single' | 'batch' | 'predictions'): Promise<string> {
+  private async ask(command: NativeTask | 'threads' | 'predictions'): Promise<string> {
     this.child.stdin.write(`${command}\n`);
     const next = await this.replies.next();
     if (next.done) throw new Error(`native-bench exited (code ${this.child.exitCode}) before answering ${command}`);
@@ -48,8 +51,13 @@ export class NativeBench {
   }
 
   /** Runs the task once; its time in ms as measured inside the native process. */
-  async time(task: 'single' | 'batch'): Promise<number> {
+  async time(task: NativeTask): Promise<number> {
     return Number(await this.ask(task));
+  }
+
+  /** The rayon threads `batch-threads` runs on (every core). */
+  async threads(): Promise<number> {
+    return Number(await this.ask('threads'));
   }
 
   async predictions(): Promise<number[]> {

@@ -1,5 +1,7 @@
 //! Native timing of the same inference code the wasm module runs (the `digits` crate's
-//! scalar path, which LLVM vectorises for the host), on the inputs bench/ml.ts writes.
+//! scalar path, which LLVM vectorises for the host), on the inputs bench/ml.ts writes. The
+//! batch runs on a rayon pool of one thread, or of every core (`batch-threads`), as the
+//! wasm package does with `threadsPerInstance`.
 //!
 //! Usage: digits-native-bench <inputs.f32> <digits> <single-run>
 //!   inputs.f32  digits x 784 little-endian f32 pixels in [0, 1]
@@ -8,6 +10,8 @@
 //! with the JavaScript-side implementations (background load then hits all alike):
 //!   single       runs the task once, prints its time in ms (measured here, so the pipe's
 //!   batch        own latency is not counted)
+//!   batch-threads
+//!   threads      prints how many threads `batch-threads` uses
 //!   predictions  prints the batched predictions of every digit as a JSON array
 //! It exits at end of input.
 
@@ -30,6 +34,14 @@ fn main() {
     assert_eq!(x.len(), n * inputs, "inputs file holds {} floats, expected {}", x.len(), n * inputs);
     assert!(single_run <= n);
 
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("rayon pool of 1");
+    let all = rayon::ThreadPoolBuilder::new().build().expect("rayon pool of every core");
+    let time_batch = |pool: &rayon::ThreadPool| {
+        let t = Instant::now();
+        pool.install(|| black_box(net.predict_batch(black_box(&x), n)));
+        format!("{}", t.elapsed().as_secs_f64() * 1e3)
+    };
+
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for line in std::io::stdin().lock().lines() {
@@ -42,11 +54,9 @@ fn main() {
                 }
                 format!("{}", t.elapsed().as_secs_f64() * 1e3)
             }
-            "batch" => {
-                let t = Instant::now();
-                black_box(net.predict_batch(black_box(&x), n));
-                format!("{}", t.elapsed().as_secs_f64() * 1e3)
-            }
+            "batch" => time_batch(&one),
+            "batch-threads" => time_batch(&all),
+            "threads" => format!("{}", all.current_num_threads()),
             "predictions" => {
                 let batched = net.predict_batch(&x, n);
                 let singles: Vec<u32> = (0..n).map(|s| net.predict(&x[s * inputs..(s + 1) * inputs])).collect();
