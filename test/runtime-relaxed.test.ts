@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -152,5 +153,45 @@ describe('the two variants compute the same results', () => {
     const magnitude = a.reduce((sum, x, i) => sum + Math.abs(x * b[i]!), 0);
     assert.ok(Math.abs(simd.dot - relaxed.dot) <= 2 ** -23 * 512 * magnitude, `dot: simd128 ${simd.dot}, relaxed ${relaxed.dot}`);
     t.diagnostic(`${differing}/${n} mul_add elements differ (${differing > 0 ? 'the engine fused' : 'the engine did not fuse'}); dot ${simd.dot} vs ${relaxed.dot}`);
+  });
+});
+
+describe('a threaded build with both variants (--threads --relaxed-simd)', () => {
+  it(`runs the ${autoPicks} module on rayon's threads`, async () => {
+    // The threads tests' cargo target folder: std rebuilt with atomics is shared with them, and
+    // its relaxed-simd subfolder with the examples' threaded relaxed builds.
+    const built = await buildPackage(join(repoRoot, 'test', 'fixtures', 'relaxed-simd', 'threaded'), {
+      threads: true,
+      relaxedSimd: true,
+      targetDir: join(homedir(), '.cache', 'offload', 'threads-target'),
+      outDir: join(root.path, 'threaded-pkg'),
+      reporter: silentReporter,
+    });
+    assert.deepEqual(built.manifest.artifacts.map((x) => [x.simd, x.engineFeatures]), [
+      ['simd128', ['simd128', 'threads']],
+      ['relaxed-simd', ['simd128', 'relaxed-simd', 'threads']],
+    ]);
+    type Threaded = { compiled_variant(): string; par_matvec(m: Float32Array, v: Float32Array): Float32Array };
+    const api = await load<Threaded>(built.pkgDir, { threadsPerInstance: 2 });
+    try {
+      assert.equal(api.$metrics().simdVariant, autoPicks);
+      assert.equal(await api.compiled_variant(), autoPicks);
+      const [rows, cols] = [64, 256];
+      const matrix = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.01));
+      const vector = Float32Array.from({ length: cols }, (_, i) => Math.cos(i * 0.03));
+      const result = await api.par_matvec(matrix, vector);
+      for (let r = 0; r < rows; r++) {
+        let exact = 0;
+        let magnitude = 0;
+        for (let k = 0; k < cols; k++) {
+          exact += matrix[r * cols + k]! * vector[k]!;
+          magnitude += Math.abs(matrix[r * cols + k]! * vector[k]!);
+        }
+        // f32 accumulation over cols/4 steps per lane: within cols ulps of the magnitude.
+        assert.ok(Math.abs(result[r]! - exact) <= 2 ** -23 * cols * magnitude, `row ${r}: ${result[r]} vs ${exact}`);
+      }
+    } finally {
+      await api.$close();
+    }
   });
 });
