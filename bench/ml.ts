@@ -5,9 +5,9 @@
  *   offload pool       the same through load() and a 1-thread worker pool (the users' path);
  *                      its label says which SIMD variant offload picked (relaxed-simd where
  *                      the engine has it, Node 22+; simd128 elsewhere)
- *   offload threads    the package built with `offload build --threads` (examples/ml/
- *                      pkg-threads): the batch's blocks on rayon, 1 and every core's helper
- *                      threads per instance (threadsPerInstance); batch task only
+ *   offload rayon ×N   the package built with `offload build --threads` (examples/ml/
+ *                      pkg-threads): the batch's blocks on N rayon threads per instance
+ *                      (threadsPerInstance 1, and every core); batch task only
  *   pure JS            a typed-array implementation (examples/ml/lib/js-mlp.ts)
  *   onnxruntime-node   native, 1 intra-op thread and its default
  *   onnxruntime-web    its wasm build, single-threaded (its default on <= 2 cores)
@@ -18,8 +18,8 @@
  * Two tasks: 64 digits one call each (latency), and the 1000 held-out digits in one call.
  * Every implementation must give the same 1000 predictions, or the run fails.
  *
- * Goals for the threaded batch (issue 13, stated for Node 24): offload threads / onnxruntime-node
- * <= 1.5, onnxruntime-web / offload threads >= 2.
+ * Goals for the threaded batch (issue 13, stated for Node 24): offload rayon ×cores /
+ * onnxruntime-node <= 1.5, onnxruntime-web / offload rayon ×cores >= 2.
  *
  * Run: node --import tsx bench/ml.ts
  *      PATH="$(bash scripts/node24.sh):$PATH" node --import tsx bench/ml.ts
@@ -79,16 +79,19 @@ interface RowNames {
   nativeAll: string;
 }
 
-/** Row labels that say what ran: the SIMD variant offload picked, the rayon threads, the Node. */
+/**
+ * Row labels that say what ran: the SIMD variant offload picked, the rayon threads ("rayon ×N":
+ * N rayon threads per instance) and the Node. The distinguishing part comes first, because the
+ * chart cuts long labels at the end.
+ */
 function rowNames(impl: Implementations, cores: number, nativeThreads: number): RowNames {
-  const threads = (count: number): string => `${count} thread${count === 1 ? '' : 's'}`;
-  const offload = (kind: string, api: Offloaded<DigitsModule>, count: number): string =>
-    `${kind} (${api.$metrics().simdVariant ?? 'simd128'}, ${threads(count)}, Node ${process.version})`;
+  const offload = (kind: string, api: Offloaded<DigitsModule>): string =>
+    `offload ${kind}, ${api.$metrics().simdVariant ?? 'simd128'}, Node ${process.version}`;
   return {
-    pool: offload('offload pool', impl.pool, 1),
-    threadsOne: offload('offload threads', impl.threadsOne, 1),
-    threadsAll: offload('offload threads', impl.threadsAll, cores),
-    nativeAll: `native Rust (${threads(nativeThreads)})`,
+    pool: offload('pool', impl.pool),
+    threadsOne: offload('rayon ×1', impl.threadsOne),
+    threadsAll: offload(`rayon ×${cores}`, impl.threadsAll),
+    nativeAll: `native Rust (rayon ×${nativeThreads})`,
   };
 }
 
@@ -138,8 +141,8 @@ export async function benchMl(): Promise<WorkloadResult> {
     const reference = kernel.predictBatch(x, n);
     same('wasm kernel, one call per digit', Array.from({ length: n }, (_, s) => kernel.predict(x.subarray(s * 784, (s + 1) * 784))), reference);
     same('offload pool', await impl.pool.predictBatch(x, n), reference);
-    same('offload threads (1)', await impl.threadsOne.predictBatch(x, n), reference);
-    same(`offload threads (${cores})`, await impl.threadsAll.predictBatch(x, n), reference);
+    same('offload rayon ×1', await impl.threadsOne.predictBatch(x, n), reference);
+    same(`offload rayon ×${cores}`, await impl.threadsAll.predictBatch(x, n), reference);
     same('pure JS', impl.js.predictBatch(x, n), reference);
     same('onnxruntime-node', argmaxRows(await impl.ortNode1.logits(x, n), 10), reference);
     same('onnxruntime-node (default threads)', argmaxRows(await impl.ortNodeDefault.logits(x, n), 10), reference);
@@ -231,7 +234,7 @@ export async function benchMl(): Promise<WorkloadResult> {
         predictionsAgree: `all ${Object.keys(batches).length} implementations, ${n} digits`,
         offloadSimdVariants: `pool: ${impl.pool.$metrics().simdVariant}, threads: ${impl.threadsAll.$metrics().simdVariant} (wasm kernel row: simd128, the baseline module through its glue)`,
         offloadThreadsKernelInfo: await impl.threadsAll.kernelInfo(),
-        nativeRustThreads: `${nativeThreads} (rayon pool of every core) and 1`,
+        nativeRustThreads: `1 and ${nativeThreads} (rayon pool of every core)`,
         threadedWasmBytes: statSync(threadedBuilt.wasmPath).size,
       },
     };
@@ -241,7 +244,7 @@ export async function benchMl(): Promise<WorkloadResult> {
   }
 }
 
-const NAME_WIDTH = 62;
+const NAME_WIDTH = 48;
 
 function printTable(result: WorkloadResult): void {
   console.log(`${result.title}\n`);
