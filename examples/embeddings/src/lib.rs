@@ -5,6 +5,9 @@
 //! The weights (90 MB) are not in the module: they are passed once to `Embedder::new` (or to
 //! `init`, for the plain functions `offload serve` hosts: see served.rs) and kept in the
 //! instance, so every later call reuses them.
+//!
+//! The same source builds two packages: `offload build` (one thread) and `offload build
+//! --threads` (rayon's pool on wasm threads), where a batch's length groups run in parallel.
 
 mod encoder;
 mod pooling;
@@ -12,7 +15,12 @@ mod served;
 mod text;
 
 use encoder::Encoder;
+use rayon::prelude::*;
 use wasm_bindgen::prelude::*;
+
+// offload's load() calls it with the instance's thread count; only threaded builds have it.
+#[cfg(target_feature = "atomics")]
+pub use wasm_bindgen_rayon::init_thread_pool;
 
 /// The most sentences one `embed_batch` call takes: a batch is padded to its longest
 /// sentence, so an unbounded one could ask for unbounded memory.
@@ -108,10 +116,26 @@ impl Embedder {
             return Ok(Vec::new());
         }
         let dims = self.encoder.hidden_size();
+        let mut groups = self.tokenizer.encode_by_length(texts, LENGTH_GROUP).map_err(|e| JsError::new(&e))?;
+        // Longest groups first: a thread that runs out of work steals what is left at the end of
+        // the list, so the short groups fill in around the long ones instead of one thread
+        // getting the two longest. The groups are the same in every build, so are the results.
+        groups.reverse();
+        // Each group is independent: on rayon's pool in the threaded build, one after the
+        // other on the calling thread in the single-thread one. JsError cannot cross threads,
+        // so errors travel as text.
+        let pooled = groups
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(rows, batch)| {
+                let hidden = self.encoder.forward(&batch)?;
+                let pooled = pooling::mean_normalised(&hidden, &batch).map_err(|e| e.to_string())?;
+                Ok((rows, pooled))
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| JsError::new(&e))?;
         let mut embeddings = vec![0f32; texts.len() * dims];
-        for (rows, batch) in self.tokenizer.encode_by_length(texts, LENGTH_GROUP).map_err(|e| JsError::new(&e))? {
-            let hidden = self.encoder.forward(&batch).map_err(|e| JsError::new(&e))?;
-            let pooled = pooling::mean_normalised(&hidden, &batch).map_err(|e| JsError::new(&e.to_string()))?;
+        for (rows, pooled) in pooled {
             for (j, &row) in rows.iter().enumerate() {
                 embeddings[row * dims..(row + 1) * dims].copy_from_slice(&pooled[j * dims..(j + 1) * dims]);
             }
