@@ -21,12 +21,20 @@ export class NativeKernels {
   }
 
   /**
-   * jpeg-decoder starts helper threads natively (never in wasm), so the child is pinned to one
-   * core with taskset where it exists: the comparison is one core against one core.
+   * With `rayonThreads: 1` (the default) the child is pinned to one core with taskset where it
+   * exists, since jpeg-decoder starts helper threads natively (never in wasm): the comparison
+   * is one core against one core. With more, it runs unpinned with a rayon pool of that size,
+   * for the blur's rows across cores.
    */
-  static async start(binary: string, photos: string[], settings: { maxSide: number; quality: number; sigma: number }): Promise<NativeKernels> {
-    const args = ['--serve', '--max-side', String(settings.maxSide), '--quality', String(settings.quality), '--sigma', String(settings.sigma), ...photos];
-    const pinned = spawnSync('taskset', ['--version']).status === 0;
+  static async start(
+    binary: string,
+    photos: string[],
+    settings: { maxSide: number; quality: number; sigma: number },
+    options: { rayonThreads?: number } = {},
+  ): Promise<NativeKernels> {
+    const rayonThreads = options.rayonThreads ?? 1;
+    const args = ['--serve', '--threads', String(rayonThreads), '--max-side', String(settings.maxSide), '--quality', String(settings.quality), '--sigma', String(settings.sigma), ...photos];
+    const pinned = rayonThreads === 1 && spawnSync('taskset', ['--version']).status === 0;
     const child = pinned ? spawn('taskset', ['-c', '0', binary, ...args]) : spawn(binary, args);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -34,10 +42,13 @@ export class NativeKernels {
     const ready = await native.next();
     if (!ready.includes('ready')) throw new Error(`native-bench did not start: ${ready} ${stderr}`);
     native.pinned = pinned;
+    native.rayonThreads = (JSON.parse(ready) as { threads: number }).threads;
     return native;
   }
 
   pinned = false;
+  /** rayon's pool size, as the child reported it. */
+  rayonThreads = 1;
 
   private next(): Promise<string> {
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));

@@ -1,7 +1,9 @@
 // Image workload: thumbnails (JPEG and PNG in, Lanczos3, JPEG q80 out), grayscale and Gaussian
 // blur on real photographs, side by side: the Rust kernel in wasm (glue called directly, and
 // through offload's pool), the same Rust compiled natively, sharp (libvips) at its default
-// and on one thread, jimp (pure JS), and a plain-JS kernel. All in one round-robin run.
+// and on one thread, jimp (pure JS), and a plain-JS kernel. The blur also runs from the same
+// crate built with `offload build --threads` (rayon, 1 and all cores per instance) and natively
+// on all cores. All in one round-robin run.
 //
 //   node --import tsx bench/image.ts
 import { readFile } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { Jimp } from 'jimp';
 import sharp from 'sharp';
 import { load } from '../src/runtime/index.js';
 import { dataDir, type ImageKernels } from '../examples/image/api.js';
-import { buildImageWasm, buildNativeBench } from '../examples/image/build.js';
+import { buildImageWasm, buildImageWasmThreads, buildNativeBench } from '../examples/image/build.js';
 import { blurJs, grayscaleJs } from '../examples/image/reference.js';
 import { NativeKernels } from './image-native.js';
 import { compare, stats, type CompareOptions, type Impl, type Stats } from './lib/measure.js';
@@ -27,6 +29,10 @@ const KERNEL = 'wasm kernel (inline)';
 const POOL = 'offload pool';
 const NATIVE = 'native Rust, target-cpu=native (1 core)';
 const NATIVE_BASE = 'native Rust, x86-64 baseline (1 core)';
+// What tells these rows apart comes first: the chart cuts labels at about 30 characters.
+const nativeAllCores = (threads: number) => `native Rust, ${threads} cores (rayon), target-cpu=native`;
+/** The threaded package's (`offload build --threads`) rows: variant, rayon threads, Node. */
+const threadedLabel = (threads: number) => `offload, ${threads} rayon thread${threads === 1 ? '' : 's'}, simd128, Node ${process.versions.node}`;
 const SHARP = 'sharp (default)';
 const SHARP_1 = 'sharp (1 thread)';
 const JIMP = 'jimp';
@@ -50,6 +56,7 @@ async function importKernel(pkgDir: string): Promise<ImageKernels> {
 
 export async function benchImage(): Promise<WorkloadResult> {
   const pkgDir = await buildImageWasm();
+  const threadsPkgDir = await buildImageWasmThreads();
   const nativeBinary = await buildNativeBench({ cpuNative: true });
   const baselineBinary = await buildNativeBench();
   const files = [PHOTOS.jpeg, PHOTOS.png].map((name) => path.join(dataDir, name));
@@ -61,10 +68,20 @@ export async function benchImage(): Promise<WorkloadResult> {
   const settings = { maxSide: MAX_SIDE, quality: QUALITY, sigma: SIGMA };
   const native = await NativeKernels.start(nativeBinary, files, settings);
   const nativeBase = await NativeKernels.start(baselineBinary, files, settings);
+  const cores = availableParallelism();
+  const nativeAll = cores > 1 ? await NativeKernels.start(nativeBinary, files, settings, { rayonThreads: cores }) : undefined;
+  const nativeAllLabel = nativeAll ? nativeAllCores(nativeAll.rayonThreads) : undefined;
+  // One instance per setting; each label takes the pool size the crate itself reports.
+  const threadedPools = await Promise.all(
+    [...new Set([1, cores])].map(async (threadsPerInstance) => {
+      const api = await load<ImageKernels>(threadsPkgDir, { threadsPerInstance });
+      const threads = await api.blur_threads();
+      return { api, threads, label: threadedLabel(threads) };
+    }),
+  );
   // libvips caches operations on identical inputs; every run here must do the work.
   sharp.cache(false);
   const sharpDefault = sharp.concurrency();
-  const cores = availableParallelism();
   // sharp's default is 1 libvips thread on glibc Linux without jemalloc (to limit memory
   // fragmentation), so the all-cores setting is timed too where it differs.
   const sharpAll = cores > sharpDefault ? `sharp (${cores} threads)` : undefined;
@@ -108,6 +125,12 @@ export async function benchImage(): Promise<WorkloadResult> {
   const sharpGray = () => sharp(rgba, raw).greyscale().raw().toBuffer();
   const sharpBlur = () => sharp(rgba, raw).blur(SIGMA).raw().toBuffer();
   const photoLabel = `${PHOTOS.jpeg} ${width}x${height} RGBA`;
+  // The threaded blur must give the single-thread bytes before its time means anything.
+  const singleBlur = kernel.blur(rgba, width, height, SIGMA);
+  for (const { api, label } of threadedPools) {
+    const threadedBlur = await api.blur(rgba, width, height, SIGMA);
+    if (Buffer.compare(threadedBlur, singleBlur) !== 0) throw new Error(`${label}: the blur differs from the single-thread one`);
+  }
   const tasks: Task[] = [
     thumbnailTask(jpeg, 0, PHOTOS.jpeg),
     thumbnailTask(png, 1, PHOTOS.png),
@@ -135,6 +158,8 @@ export async function benchImage(): Promise<WorkloadResult> {
         [POOL]: () => pool.blur(rgba, width, height, SIGMA),
         [NATIVE]: () => native.run('blur', 0),
         [NATIVE_BASE]: () => nativeBase.run('blur', 0),
+        ...(nativeAll && nativeAllLabel ? { [nativeAllLabel]: () => nativeAll.run('blur', 0) } : {}),
+        ...Object.fromEntries(threadedPools.map(({ api, label }) => [label, () => api.blur(rgba, width, height, SIGMA)])),
         [SHARP]: sharpBlur,
         [SHARP_1]: () => withSharpThreads(1, sharpBlur),
         ...(sharpAll ? { [sharpAll]: () => withSharpThreads(cores, sharpBlur) } : {}),
@@ -143,7 +168,8 @@ export async function benchImage(): Promise<WorkloadResult> {
         [JIMP]: () => jimpPhoto.clone().blur(SIGMA),
         [PLAIN_JS]: () => blurJs(rgba, width, height, SIGMA),
       },
-      options: { warmup: 1, minRounds: 6, minTimeMs: 2000 },
+      // 10 rounds: the threaded rows spread over cores that background load also wants.
+      options: { warmup: 1, minRounds: 10, minTimeMs: 2000 },
     },
   ];
 
@@ -152,6 +178,7 @@ export async function benchImage(): Promise<WorkloadResult> {
   const facts: Record<string, string | number> = {
     'native Rust pinned to one core with taskset': native.pinned ? 'yes' : 'no (taskset missing)',
     'sharp default concurrency (libvips threads)': sharpDefault,
+    'cores (availableParallelism)': cores,
     'thumbnail bytes (wasm, retina.jpg)': kernel.thumbnail(jpeg, MAX_SIDE, QUALITY).byteLength,
     'thumbnail bytes (sharp, retina.jpg)': (await sharpThumb(jpeg)()).byteLength,
   };
@@ -160,17 +187,25 @@ export async function benchImage(): Promise<WorkloadResult> {
       const measured = await compare(task.impls, task.options);
       // The child's own clock, without the pipe round trip; the warm-up runs are dropped.
       const key = `${task.native.task} ${task.native.photo}`;
-      measured[NATIVE] = stats((native.samples.get(key) ?? []).slice(task.options?.warmup ?? 3));
-      measured[NATIVE_BASE] = stats((nativeBase.samples.get(key) ?? []).slice(task.options?.warmup ?? 3));
+      const children: [string | undefined, NativeKernels | undefined][] = [[NATIVE, native], [NATIVE_BASE, nativeBase], [nativeAllLabel, nativeAll]];
+      for (const [label, child] of children) {
+        if (label && child && label in task.impls) measured[label] = stats((child.samples.get(key) ?? []).slice(task.options?.warmup ?? 3));
+      }
       for (const [impl, s] of Object.entries(measured)) {
-        rows.push({ task: task.name, impl, ...s, viaOffload: impl === POOL });
+        rows.push({ task: task.name, impl, ...s, viaOffload: impl === POOL || threadedPools.some((p) => p.label === impl) });
       }
       goals.push(...goalsFor(task.name, measured));
+      if (task.native.task === 'blur') {
+        goals.push(...threadedBlurGoals(task.name, measured, threadedPools.map((p) => p.label), nativeAllLabel));
+        Object.assign(facts, threadedBlurRatios(measured, threadedPools, nativeAllLabel, sharpAll));
+      }
     }
   } finally {
     native.close();
     nativeBase.close();
+    nativeAll?.close();
     await pool.$close();
+    await Promise.all(threadedPools.map(({ api }) => api.$close()));
   }
   return {
     workload: 'image',
@@ -215,17 +250,56 @@ function goalsFor(task: string, m: Record<string, Stats>): Goal[] {
   return goals;
 }
 
+/**
+ * The threaded blur on all cores against native Rust on all cores: the same bar as the
+ * one-core goal above (wasm <= 1.3 x native), now with every core on both sides.
+ */
+function threadedBlurGoals(task: string, m: Record<string, Stats>, threaded: string[], nativeAll: string | undefined): Goal[] {
+  const all = threaded.at(-1);
+  if (!all || !nativeAll || threaded.length < 2) return [];
+  const ratio = (m[all]?.medianMs ?? Number.NaN) / (m[nativeAll]?.medianMs ?? Number.NaN);
+  return [{ name: `offload --threads, all cores / native Rust target-cpu=native, all cores (${task})`, ratio, target: '<= 1.3', met: ratio <= 1.3 }];
+}
+
+/**
+ * Side-by-side ratios of the blur's threaded rows, printed and published as facts. The rows'
+ * own labels say the build, the thread count and the Node; the keys here stay short.
+ */
+function threadedBlurRatios(
+  m: Record<string, Stats>,
+  threaded: { label: string; threads: number }[],
+  nativeAll: string | undefined,
+  sharpAll: string | undefined,
+): Record<string, string> {
+  const ms = (impl: string | undefined) => (impl ? m[impl]?.medianMs : undefined) ?? Number.NaN;
+  const [one, all] = [threaded[0]?.label, threaded.at(-1)?.label];
+  const n = `${threaded.at(-1)?.threads ?? 1} threads`;
+  const x = (value: number) => `${value.toFixed(2)}x`;
+  const ratios: Record<string, string> = {
+    [`blur time: wasm --threads (${n}) / native all cores`]: x(ms(all) / ms(nativeAll)),
+    [`blur time: wasm --threads (${n}) / native 1 core`]: x(ms(all) / ms(NATIVE)),
+    [`blur time: wasm --threads (1 thread) / native 1 core`]: x(ms(one) / ms(NATIVE)),
+    [`blur speed-up: wasm --threads (${n}) over the single-thread offload pool`]: x(ms(POOL) / ms(all)),
+    [`blur speed-up: wasm --threads (${n}) over --threads (1 thread)`]: x(ms(one) / ms(all)),
+    [`blur speed-up: native all cores over native 1 core`]: x(ms(NATIVE) / ms(nativeAll)),
+    [`blur time: wasm --threads (${n}) / ${SHARP}`]: x(ms(all) / ms(SHARP)),
+  };
+  if (sharpAll) ratios[`blur time: wasm --threads (${n}) / ${sharpAll}`] = x(ms(all) / ms(sharpAll));
+  return ratios;
+}
+
 function printResult(result: WorkloadResult): void {
   console.log(`${result.title}\n${result.inputs.map((i) => `  input: ${i}`).join('\n')}`);
   let task = '';
+  const width = Math.max(...result.rows.map((row) => row.impl.length)) + 2;
   for (const row of result.rows) {
     if (row.task !== task) {
       task = row.task;
       console.log(`\n${task}`);
-      console.log(`  ${'implementation'.padEnd(42)}${'median'.padStart(11)}${'p10'.padStart(11)}${'p90'.padStart(11)}  runs`);
+      console.log(`  ${'implementation'.padEnd(width)}${'median'.padStart(11)}${'p10'.padStart(11)}${'p90'.padStart(11)}  runs`);
     }
     const f = (v: number) => `${v.toFixed(2)} ms`.padStart(11);
-    console.log(`  ${row.impl.padEnd(42)}${f(row.medianMs)}${f(row.p10Ms)}${f(row.p90Ms)}  ${row.samples}`);
+    console.log(`  ${row.impl.padEnd(width)}${f(row.medianMs)}${f(row.p10Ms)}${f(row.p90Ms)}  ${row.samples}`);
   }
   console.log('\nGoals:');
   for (const g of result.goals) {

@@ -1,11 +1,14 @@
 //! Times the image kernels compiled natively, on the same files and settings as bench/image.ts.
 //!
-//!   native-bench [--serve] [--max-side 256] [--quality 80] [--sigma 3] PHOTO...
+//!   native-bench [--serve] [--threads N] [--max-side 256] [--quality 80] [--sigma 3] PHOTO...
 //!
+//! --threads sizes rayon's pool, over which the blur spreads its rows (default: rayon's own,
+//! one per core the process may use; bench/image.ts passes 1 for its one-core rows).
 //! Without --serve it runs each task on its own (warm-up, then at least 15 rounds and 2 s)
 //! and prints one JSON object of samples. With --serve it reads one task per line on stdin
 //! ("thumbnail 0", "grayscale 0", "blur 0": task and photo index), runs it once and answers
-//! with a JSON line {"ms":..,"bytes":..}: bench/image.ts interleaves those calls with the
+//! with a JSON line {"ms":..,"bytes":..} (the first line, {"ready":true,"threads":N}, gives
+//! rayon's pool size): bench/image.ts interleaves those calls with the
 //! wasm and JavaScript runs, so background load on the shared machine hits all of them alike.
 use std::io::{BufRead, Write};
 use std::time::{Duration, Instant};
@@ -47,10 +50,12 @@ fn main() -> Result<(), String> {
     let mut serve = false;
     let mut settings = Settings { max_side: 256, quality: 80, sigma: 3.0 };
     let mut paths = Vec::new();
+    let mut threads = None;
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--serve" => serve = true,
+            "--threads" => threads = Some(value()?.parse::<usize>().map_err(|e| format!("--threads: {e}"))?),
             "--max-side" => settings.max_side = value()?.parse().map_err(|e| format!("--max-side: {e}"))?,
             "--quality" => settings.quality = value()?.parse().map_err(|e| format!("--quality: {e}"))?,
             "--sigma" => settings.sigma = value()?.parse().map_err(|e| format!("--sigma: {e}"))?,
@@ -59,6 +64,9 @@ fn main() -> Result<(), String> {
     }
     if paths.is_empty() {
         return Err("give at least one JPEG or PNG file".into());
+    }
+    if let Some(threads) = threads {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().map_err(|e| format!("--threads: {e}"))?;
     }
     let photos = paths
         .iter()
@@ -73,7 +81,7 @@ fn main() -> Result<(), String> {
     if serve {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        writeln!(out, "{{\"ready\":true}}").map_err(|e| e.to_string())?;
+        writeln!(out, "{{\"ready\":true,\"threads\":{}}}", rayon::current_num_threads()).map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
         for line in std::io::stdin().lock().lines() {
             let line = line.map_err(|e| e.to_string())?;
