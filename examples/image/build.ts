@@ -15,8 +15,10 @@ const run = promisify(execFile);
 const sharedTargetDir = path.join(homedir(), '.cache', 'offload', 'test-target');
 
 /**
- * The threaded build's cargo target folder, shared with test/runtime-threads.test.ts: std is
- * rebuilt with atomics (about a minute), once for both, and kept apart from the plain build's.
+ * The threaded build's cargo target folder (test/runtime-threads.test.ts uses it too), apart
+ * from the plain build's: their RUSTFLAGS differ, so sharing one would rebuild everything at
+ * each switch. -Zbuild-std compiles std there once per profile: this crate's (lto = true) gets
+ * its own, about a minute and a half cold on the shared 2-core machine.
  */
 const threadsTargetDir = path.join(homedir(), '.cache', 'offload', 'threads-target');
 
