@@ -10,12 +10,12 @@
 //! --threads` (rayon's pool on wasm threads), where a batch's length groups run in parallel.
 
 mod encoder;
+mod lanes;
 mod pooling;
 mod served;
 mod text;
 
 use encoder::Encoder;
-use rayon::prelude::*;
 use wasm_bindgen::prelude::*;
 
 // offload's load() calls it with the instance's thread count; only threaded builds have it.
@@ -117,25 +117,18 @@ impl Embedder {
         }
         let dims = self.encoder.hidden_size();
         let mut groups = self.tokenizer.encode_by_length(texts, LENGTH_GROUP).map_err(|e| JsError::new(&e))?;
-        // Longest groups first: a thread that runs out of work steals what is left at the end of
-        // the list, so the short groups fill in around the long ones instead of one thread
-        // getting the two longest. The groups are the same in every build, so are the results.
+        // The groups come shortest first; their cost grows with their length. They are
+        // independent: on rayon's threads in the threaded build, one after the other on the
+        // calling thread in the single-thread one; the groups, so the results, are the same in
+        // both. JsError cannot cross threads, so errors travel as text.
         groups.reverse();
-        // Each group is independent: on rayon's pool in the threaded build, one after the
-        // other on the calling thread in the single-thread one. JsError cannot cross threads,
-        // so errors travel as text.
-        let pooled = groups
-            .into_par_iter()
-            .with_max_len(1)
-            .map(|(rows, batch)| {
-                let hidden = self.encoder.forward(&batch)?;
-                let pooled = pooling::mean_normalised(&hidden, &batch).map_err(|e| e.to_string())?;
-                Ok((rows, pooled))
-            })
-            .collect::<Result<Vec<_>, String>>()
-            .map_err(|e| JsError::new(&e))?;
+        let pooled = lanes::largest_first(&groups, |(_, batch)| {
+            let hidden = self.encoder.forward(batch)?;
+            pooling::mean_normalised(&hidden, batch).map_err(|e| e.to_string())
+        })
+        .map_err(|e| JsError::new(&e))?;
         let mut embeddings = vec![0f32; texts.len() * dims];
-        for (rows, pooled) in pooled {
+        for ((rows, _), pooled) in groups.iter().zip(pooled) {
             for (j, &row) in rows.iter().enumerate() {
                 embeddings[row * dims..(row + 1) * dims].copy_from_slice(&pooled[j * dims..(j + 1) * dims]);
             }
