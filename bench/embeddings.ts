@@ -3,6 +3,10 @@
  * implementation (the ONNX graph is written from the same safetensors):
  *   offload pool            the Embedder through load() and a 1-thread pool (the users' path)
  *   offload inline          the same, mode: 'inline' (same thread, no worker hop)
+ *   offload threads N       the same crate built with `offload build --threads`, its plain
+ *                           functions loaded with the model as init (one instance, N rayon
+ *                           threads: 1 and all cores); batch task only, since one sentence is
+ *                           one length group and candle's matmul stays on one thread in wasm
  *   transformers.js         @huggingface/transformers' feature-extraction pipeline, fp32, cpu
  *                           (onnxruntime-node underneath), its own tokenizer, local files only
  *   onnxruntime-node        native CPU provider, 1 intra-op thread and its default
@@ -24,13 +28,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { buildEmbeddings } from '../examples/embeddings/lib/build.js';
+import { buildEmbeddingsThreads } from '../examples/embeddings/lib/build-threads.js';
 import { startEmbedder } from '../examples/embeddings/lib/embedder.js';
 import { buildNativeBench, runNativeBench } from '../examples/embeddings/lib/native-bench.js';
 import { ensureOnnxModel } from '../examples/embeddings/lib/onnx-export.js';
 import { ortNodeEmbedder, ortWebEmbedder, tokenBatch } from '../examples/embeddings/lib/ort.js';
 import { cosine } from '../examples/embeddings/lib/reference.js';
 import { readmeParagraphs } from '../examples/embeddings/lib/search-index.js';
+import { loadServedEmbeddings } from '../examples/embeddings/lib/served-embeddings.js';
 import { transformersJsEmbedder } from '../examples/embeddings/lib/transformers-js.js';
 import { machineInfo } from './lib/machine.js';
 import { compare, stats, type Impl, type Stats } from './lib/measure.js';
@@ -65,6 +72,7 @@ async function coldStart(which: string): Promise<{ coldMs: Stats; rssMb: number 
 
 export async function benchEmbeddings(): Promise<WorkloadResult> {
   await buildEmbeddings({ quiet: true });
+  const { pkgDir: threadedPkgDir } = await buildEmbeddingsThreads({ quiet: true });
   const nativeBinary = await buildNativeBench();
   const onnxPath = await ensureOnnxModel();
   const sentences = batchSentences();
@@ -74,6 +82,16 @@ export async function benchEmbeddings(): Promise<WorkloadResult> {
   const ortNode1 = await ortNodeEmbedder(onnxPath, 1);
   const ortNodeDefault = await ortNodeEmbedder(onnxPath);
   const ortWeb = await ortWebEmbedder(onnxPath);
+  // One instance each, with 1 and with all cores' rayon threads; the labels carry the thread
+  // count and the Node version, since both shape these rows.
+  const threadCounts = [...new Set([1, availableParallelism()])];
+  const threaded = await Promise.all(
+    threadCounts.map(async (n) => ({
+      name: `offload threads ${n} (${process.version})`,
+      api: await loadServedEmbeddings(threadedPkgDir, { threads: 1, threadsPerInstance: n, timeoutMs: 120_000 }),
+    })),
+  );
+  const threadedAll = threaded[threaded.length - 1]!.name;
   try {
     const singleIds = tokenBatch([await inline.embedder.tokenize(SENTENCE)]);
     const batchIds = tokenBatch(await Promise.all(sentences.map((s) => inline.embedder.tokenize(s))));
@@ -93,6 +111,7 @@ export async function benchEmbeddings(): Promise<WorkloadResult> {
         'onnxruntime-node (1 thread)': () => ortNode1.embed(ids),
         'onnxruntime-node (default threads)': () => ortNodeDefault.embed(ids),
         'onnxruntime-web (wasm, 1 thread)': () => ortWeb.embed(ids),
+        ...(one ? {} : Object.fromEntries(threaded.map(({ name, api }) => [name, () => api.embed_batch(texts)]))),
       };
       const expected = await impls['offload inline']!();
       for (const [name, impl] of Object.entries(impls)) {
@@ -116,6 +135,13 @@ export async function benchEmbeddings(): Promise<WorkloadResult> {
         { name: `onnxruntime-web / offload pool (${label})`, ratio: web / offload, target: '>= 2', met: web / offload >= 2 },
         { name: `offload pool / best of transformers.js, onnxruntime-node (${label})`, ratio: offload / node, target: '<= 1.5', met: offload / node <= 1.5 },
       );
+      if (!one) {
+        const threads = table[threadedAll]!.medianMs;
+        goals.push(
+          { name: `onnxruntime-web / ${threadedAll} (${label})`, ratio: web / threads, target: '>= 2', met: web / threads >= 2 },
+          { name: `${threadedAll} / best of transformers.js, onnxruntime-node (${label})`, ratio: threads / node, target: '<= 1.5', met: threads / node <= 1.5 },
+        );
+      }
     }
     const native = await runNativeBench(nativeBinary, SENTENCE, sentences, MIN_TIME_MS);
     for (const [key, { task, texts }] of [['single', tasks[0]!], ['batch', tasks[1]!]] as const) {
@@ -140,7 +166,9 @@ export async function benchEmbeddings(): Promise<WorkloadResult> {
     const facts: Record<string, string | number> = {
       sentencesPerSecondOffloadPoolBatch: Math.round((BATCH / results[tasks[1]!.task]!['offload pool']!.medianMs) * 1000 * 10) / 10,
       sentencesPerSecondTransformersJsBatch: Math.round((BATCH / results[tasks[1]!.task]!['transformers.js (fp32, onnxruntime-node)']!.medianMs) * 1000 * 10) / 10,
+      sentencesPerSecondOffloadThreadsBatch: Math.round((BATCH / results[tasks[1]!.task]![threadedAll]!.medianMs) * 1000 * 10) / 10,
       wasmVariant: 'SIMD128, single-threaded, no relaxed SIMD (candle 0.9.2 on wasm32)',
+      wasmVariantThreads: `offload threads N: SIMD128, --threads (atomics, wasm-opt -O2), the batch's length groups on N rayon threads; candle's matmul itself stays single-threaded in wasm`,
     };
     for (const [which, c] of Object.entries(cold)) {
       facts[`coldStartMs ${which}`] = Math.round(c.coldMs.medianMs);
@@ -161,7 +189,7 @@ export async function benchEmbeddings(): Promise<WorkloadResult> {
       facts,
     };
   } finally {
-    await Promise.all([pool.api.$close(), inline.api.$close(), tjs.dispose(), ortNode1.release(), ortNodeDefault.release(), ortWeb.release()]);
+    await Promise.all([pool.api.$close(), inline.api.$close(), tjs.dispose(), ortNode1.release(), ortNodeDefault.release(), ortWeb.release(), ...threaded.map(({ api }) => api.$close())]);
   }
 }
 
