@@ -112,10 +112,12 @@ fn convolve(rows: &[&[u8]], weights: &[u32], acc: &mut [u32], out: &mut [u8]) {
 
 /// Separable Gaussian blur of RGBA pixels (alpha blurred too), edges clamped.
 ///
-/// Both passes hand whole output rows to rayon. A row's bytes depend only on the input and
-/// the weights, never on which thread computes it or on its neighbours' results, so the
-/// output is the same byte for byte on one thread (plain wasm) and on many (natively, or
-/// `offload build --threads`). Each rayon job keeps its own scratch buffers (`for_each_init`).
+/// Each output row is its vertical pass (a weighted sum of whole input rows) followed at once
+/// by its horizontal pass, while the row is still in cache; no whole-image intermediate. Rows
+/// are handed to rayon: a row's bytes depend only on the input and the weights, never on which
+/// thread computes it, so the output is the same byte for byte on one thread (plain wasm) and
+/// on many (natively, or `offload build --threads`). Each rayon job keeps its own scratch
+/// buffers (`for_each_init`).
 pub fn blur(rgba: &[u8], width: u32, height: u32, sigma: f32) -> Result<Vec<u8>, KernelError> {
     check_rgba(rgba, width, height)?;
     if !(sigma > 0.0 && sigma <= 200.0) {
@@ -125,38 +127,47 @@ pub fn blur(rgba: &[u8], width: u32, height: u32, sigma: f32) -> Result<Vec<u8>,
     let radius = weights.len() / 2;
     let (w, h) = (width as usize, height as usize);
     let stride = w * 4;
-
-    // Vertical pass first: each output row is a weighted sum of whole input rows.
-    let mut vertical = vec![0u8; rgba.len()];
-    vertical.par_chunks_mut(stride).enumerate().for_each_init(
-        || (vec![0u32; stride], Vec::with_capacity(weights.len())),
-        |(acc, rows): &mut (Vec<u32>, Vec<&[u8]>), (y, out_row)| {
+    let mut out = vec![0u8; rgba.len()];
+    out.par_chunks_mut(stride).enumerate().for_each_init(
+        || RowScratch::new(stride, radius, weights.len()),
+        |scratch, (y, out_row)| {
+            let RowScratch { acc, rows, vertical, padded } = scratch;
             rows.clear();
             for k in 0..weights.len() {
                 let sy = (y + k).saturating_sub(radius).min(h - 1);
                 rows.push(&rgba[sy * stride..(sy + 1) * stride]);
             }
-            convolve(rows, &weights, acc, out_row);
-        },
-    );
+            convolve(rows, &weights, acc, vertical);
 
-    // Horizontal pass: pad the row with its edge pixels, then the taps are shifted slices.
-    let mut out = vec![0u8; rgba.len()];
-    out.par_chunks_mut(stride).zip(vertical.par_chunks(stride)).for_each_init(
-        || (vec![0u32; stride], vec![0u8; (w + 2 * radius) * 4]),
-        |(acc, padded), (out_row, src_row)| {
-            let (first, last) = (&src_row[..4], &src_row[stride - 4..]);
+            // Horizontal: pad the row with its edge pixels, then the taps are shifted slices.
+            let (first, last) = (&vertical[..4], &vertical[stride - 4..]);
             for i in 0..radius {
                 padded[i * 4..i * 4 + 4].copy_from_slice(first);
                 padded[(radius + w + i) * 4..(radius + w + i) * 4 + 4].copy_from_slice(last);
             }
-            padded[radius * 4..(radius + w) * 4].copy_from_slice(src_row);
+            padded[radius * 4..(radius + w) * 4].copy_from_slice(vertical);
             // A few pointers per row; the allocation is noise next to the row's arithmetic.
             let taps: Vec<&[u8]> = (0..weights.len()).map(|k| &padded[k * 4..k * 4 + stride]).collect();
             convolve(&taps, &weights, acc, out_row);
         },
     );
     Ok(out)
+}
+
+/// One rayon job's buffers for `blur`, reused from row to row.
+struct RowScratch<'a> {
+    acc: Vec<u32>,
+    /// The vertical pass's taps: input rows.
+    rows: Vec<&'a [u8]>,
+    vertical: Vec<u8>,
+    padded: Vec<u8>,
+}
+
+impl RowScratch<'_> {
+    fn new(stride: usize, radius: usize, taps: usize) -> Self {
+        let padded = vec![0u8; stride + 2 * radius * 4];
+        RowScratch { acc: vec![0; stride], rows: Vec::with_capacity(taps), vertical: vec![0; stride], padded }
+    }
 }
 
 #[cfg(test)]
