@@ -40,7 +40,7 @@ export async function workloadChart(result: WorkloadResult): Promise<string> {
         {
           mark: 'bar',
           encoding: {
-            y: { field: 'impl', type: 'nominal', sort: 'x', title: null, axis: { labelLimit: 260 } },
+            y: { field: 'impl', type: 'nominal', sort: 'x', title: null, axis: { labelLimit: 420 } },
             // Bars start a little below 1 so the fastest (exactly 1×) still shows as a bar.
             x: {
               field: 'relative',

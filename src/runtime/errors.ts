@@ -165,6 +165,15 @@ export class OffloadLoadError extends OffloadCallError {
   }
 }
 
+/** load() was told to run a module variant (`simdVariant`) whose instructions this engine cannot validate. */
+export class OffloadEngineFeatureError extends OffloadError {
+  readonly feature: string;
+  constructor(feature: string, message: string) {
+    super('ERR_OFFLOAD_ENGINE_FEATURE_MISSING', message);
+    this.feature = feature;
+  }
+}
+
 function mib(bytes: number): string {
   return (bytes / (1 << 20)).toFixed(1);
 }

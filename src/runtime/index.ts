@@ -20,6 +20,7 @@ export {
   OffloadInstanceLostError,
   OffloadWorkerCrashedError,
   OffloadLoadError,
+  OffloadEngineFeatureError,
   type OffloadErrorCode,
   type TrapKind,
 } from './errors.js';

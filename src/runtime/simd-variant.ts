@@ -6,28 +6,18 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OffloadError } from '../errors.js';
 import type { PackageFiles } from '../package/locate.js';
 import type { SimdVariant } from '../package/manifest.js';
 import { WasmFormatError } from '../wasm/binary.js';
 import { engineSupports } from '../wasm/engine-features.js';
 import { simdUse } from '../wasm/simd-use.js';
-import { OffloadBadArgumentError } from './errors.js';
+import { OffloadBadArgumentError, OffloadEngineFeatureError } from './errors.js';
 
 export type { SimdVariant };
 
 /** load()'s `simdVariant`: 'auto' picks the best the engine validates; the others insist. */
 export type SimdVariantChoice = 'auto' | 'simd128' | 'relaxed-simd';
 export const SIMD_VARIANT_CHOICES: readonly SimdVariantChoice[] = ['auto', 'simd128', 'relaxed-simd'];
-
-/** A variant was asked for by name whose module this engine cannot validate. */
-export class OffloadEngineFeatureError extends OffloadError {
-  readonly feature: string;
-  constructor(feature: string, message: string) {
-    super('ERR_OFFLOAD_ENGINE_FEATURE_MISSING', message);
-    this.feature = feature;
-  }
-}
 
 export interface ModuleChoice {
   wasmPath: string;
