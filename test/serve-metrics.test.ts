@@ -104,6 +104,16 @@ describe('the runtime numbers in /metrics', () => {
     });
   }
 
+  test('offload_package_info names the SIMD variant that runs, as $metrics() does', async () => {
+    const { text, series } = await scrape();
+    assert.match(text, /^# TYPE offload_package_info gauge$/m);
+    const info = series.filter((s) => s.name === 'offload_package_info' && s.labels.package === PKG);
+    assert.equal(info.length, 1, 'one series per package');
+    assert.equal(info[0]!.value, 1);
+    assert.equal(info[0]!.labels.simd_variant, server.packages[0]!.metrics()?.simdVariant);
+    assert.equal(info[0]!.labels.simd_variant, 'simd128', 'the fixture is built with the default SIMD128 and no relaxed twin');
+  });
+
   test('the HTTP request counter stays a count of requests by status', async () => {
     const { series } = await scrape();
     assert.equal(value(series, 'offload_http_requests_total', { package: PKG, function: 'add', status: '200' }), 3);

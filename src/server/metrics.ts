@@ -60,6 +60,22 @@ export function createMetrics(packages: readonly HostedPackage[]): ServerMetrics
     },
   });
 
+  // An info metric (value 1, facts in labels), as Prometheus names build facts: which of the
+  // package's modules runs here (`offload build --relaxed-simd` ships two; load() picks one).
+  new Gauge({
+    name: 'offload_package_info',
+    help: 'Always 1; simd_variant says which module of the package runs (relaxed-simd, simd128 or none).',
+    labelNames: ['package', 'simd_variant'] as const,
+    registers: [registry],
+    collect() {
+      this.reset(); // a --watch reload may pick another variant: keep one series per package
+      for (const pkg of packages) {
+        const variant = pkg.metrics()?.simdVariant;
+        if (variant) this.set({ package: pkg.name, simd_variant: variant }, 1);
+      }
+    },
+  });
+
   registerFunctionMetrics(registry, packages);
 
   return {
