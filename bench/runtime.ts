@@ -1,14 +1,18 @@
 // Runtime benchmark (not a test): one run, side by side, for a trivial call and ~1/10/100 ms
 // kernels: the glue called directly on the main thread, offload inline, offload pool, and
-// Piscina running the same glue. Then multi-thread throughput and fresh-instance cost.
+// Piscina and tinypool running the same glue. Then the call path against its physical limits
+// (issue 15's goals: bench/runtime-limits.ts), multi-thread throughput and fresh-instance cost.
 //
 //   node --import tsx bench/runtime.ts
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { Tinypool } from 'tinypool';
+import { bursts, interleavedMedians, medianOf, sharedMemoryRoundTripMs } from './runtime-limits.js';
+import { buildImageWasm } from '../examples/image/build.js';
 import { compare } from './lib/measure.js';
 import { load, type Offloaded } from '../src/runtime/index.js';
 import { GuestInstance } from '../src/runtime/guest.js';
@@ -24,11 +28,6 @@ const glueUrl = pathToFileURL(fixture.gluePath).href;
 const direct = (await import(glueUrl)) as Basic;
 direct.initSync({ module: compiled.module });
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
-
 // Calibrate the kernel on this machine: rounds per millisecond.
 direct.work(1_000_000);
 const probeRounds = 20_000_000;
@@ -42,7 +41,7 @@ const kernels = [
   { label: 'kernel ~100 ms', rounds: Math.round(roundsPerMs * 100), samples: 8 },
 ];
 
-// Piscina runs the same glue, initialised from the same compiled module.
+// Piscina and tinypool run the same glue, initialised from the same compiled module.
 const cacheDir = new URL('./.cache/', import.meta.url);
 mkdirSync(cacheDir, { recursive: true });
 const piscinaWorker = new URL('piscina-worker.mjs', cacheDir);
@@ -52,9 +51,19 @@ writeFileSync(piscinaWorker, [
   'glue.initSync({ module: workerData.module });',
   'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
 ].join('\n'));
+// tinypool hands its worker [its own data, the user's workerData].
+const tinypoolWorker = new URL('tinypool-worker.mjs', cacheDir);
+writeFileSync(tinypoolWorker, [
+  "import { workerData } from 'node:worker_threads';",
+  'const { glueUrl, module } = workerData[1];',
+  'const glue = await import(glueUrl);',
+  'glue.initSync({ module });',
+  'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
+].join('\n'));
 
 const threads = availableParallelism();
 const piscina1 = new Piscina({ filename: piscinaWorker.href, minThreads: 1, maxThreads: 1, workerData: { glueUrl, module: compiled.module } });
+const tinypool1 = new Tinypool({ filename: tinypoolWorker.href, minThreads: 1, maxThreads: 1, workerData: { glueUrl, module: compiled.module } });
 const inline = await load<Basic>(fixture.pkgDir, { mode: 'inline' });
 const pool1 = await load<Basic>(fixture.pkgDir, { threads: 1 });
 
@@ -64,6 +73,7 @@ const contenders: [string, (rounds: number) => unknown][] = [
   ['offload inline', (r) => call(inline, r)],
   ['offload pool', (r) => call(pool1, r)],
   ['piscina', (r) => piscina1.run(r)],
+  ['tinypool', (r) => tinypool1.run(r)],
 ];
 
 // Round-robin (bench/lib/measure.ts): every contender runs once per round, so background load
@@ -98,7 +108,7 @@ for (const kernel of kernels) {
   console.log([kernel.label, ...row.map(fmt)].map((c) => c.padEnd(22)).join(''));
 }
 const trivial = results.get('trivial (noop)')!;
-const [directMs, inlineMs, poolMs, piscinaMs] = trivial as [number, number, number, number];
+const [directMs, inlineMs, poolMs, piscinaMs] = trivial as [number, number, number, number, number];
 const poolOverhead = poolMs - directMs;
 const piscinaOverhead = piscinaMs - directMs;
 console.log('\nRound-trip overhead (trivial call, minus direct):');
@@ -111,9 +121,50 @@ await echo.terminate();
 console.log(`  bare postMessage round trip (the floor for any pool): ${fmt(floorMs)}`);
 console.log(`  pool / piscina overhead ratio: ${(poolOverhead / piscinaOverhead).toFixed(2)} (goal <= 1, aim 0.5)`);
 for (const kernel of kernels.slice(1)) {
-  const [d, , p, q] = results.get(kernel.label) as [number, number, number, number];
+  const [d, , p, q] = results.get(kernel.label) as [number, number, number, number, number];
   console.log(`  ${kernel.label}: pool/direct ${(p / d).toFixed(3)}, piscina/direct ${(q / d).toFixed(3)}`);
 }
+
+// Issue 15: the call path against the hardware's floor. Goals, not yet met: printed as measured.
+const spinFloorMs = await sharedMemoryRoundTripMs(true);
+const sleepFloorMs = await sharedMemoryRoundTripMs(false);
+console.log('\nThe floor (shared-memory round trip, no messages, bench/runtime-limits.ts):');
+console.log(`  worker spinning ${fmt(spinFloorMs)}, worker asleep in Atomics.wait ${fmt(sleepFloorMs)}`);
+
+const IN_FLIGHT = 1000;
+const burst = await bursts({ 'offload pool': () => pool1.noop(), piscina: () => piscina1.run(0), tinypool: () => tinypool1.run(0) }, IN_FLIGHT, 9);
+console.log(`\n${IN_FLIGHT} trivial calls in flight, one thread each (median of 9 interleaved rounds):`);
+for (const [name, r] of Object.entries(burst)) {
+  console.log(`  ${name.padEnd(14)} ${Math.round(r.callsPerSecond).toString().padStart(8)} calls/s, main thread ${fmt(r.mainThreadUsPerCall / 1000)} per call`);
+}
+
+// An 8 MB RGBA photo in, 2 MB grey out: the image example's grayscale, pool against inline.
+const imagePkg = await buildImageWasm();
+type Image = typeof import('../examples/image/pkg/image_kernels.js');
+const imageInline = await load<Image>(imagePkg, { mode: 'inline' });
+const imagePool = await load<Image>(imagePkg, { threads: 1 });
+const rgba = await imageInline.decode(readFileSync(new URL('../examples/image/data/retina.jpg', import.meta.url)));
+const side = Math.sqrt(rgba.length / 4);
+const bigBuffer = await interleavedMedians(
+  { inline: () => imageInline.grayscale(rgba, side, side), pool: () => imagePool.grayscale(rgba, side, side) },
+  30,
+);
+console.log(`\n8 MB in, 2 MB out (grayscale ${side}x${side}): inline ${fmt(bigBuffer.inline!)}, pool ${fmt(bigBuffer.pool!)}`);
+
+const goals: [string, number, string, boolean][] = [
+  ['trivial call, offload pool / piscina', poolMs / piscinaMs, '<= 0.1', poolMs / piscinaMs <= 0.1],
+  ['trivial call, offload pool / tinypool', poolMs / trivial[4]!, '(fact)', true],
+  ['trivial call, offload pool / spinning floor', poolMs / spinFloorMs, '(fact)', true],
+  ['inline overhead over direct, µs', (inlineMs - directMs) * 1000, '<= 1', (inlineMs - directMs) * 1000 <= 1],
+  [`${IN_FLIGHT} in flight, offload pool / piscina calls/s`, burst['offload pool']!.callsPerSecond / burst.piscina!.callsPerSecond, '>= 5', burst['offload pool']!.callsPerSecond / burst.piscina!.callsPerSecond >= 5],
+  ['main-thread µs per pooled call', burst['offload pool']!.mainThreadUsPerCall, '<= 3', burst['offload pool']!.mainThreadUsPerCall <= 3],
+  ['8 MB image, pool / inline', bigBuffer.pool! / bigBuffer.inline!, '<= 1.2', bigBuffer.pool! / bigBuffer.inline! <= 1.2],
+];
+console.log('\nGoals of issue 15 (the shared-memory channel), as this run measured them:');
+for (const [name, ratio, target, met] of goals) {
+  console.log(`  ${name.padEnd(48)} ${ratio.toFixed(2).padStart(8)}  ${target.padEnd(8)} ${target === '(fact)' ? '' : met ? 'met' : 'MISSED'}`);
+}
+await Promise.all([imageInline.$close(), imagePool.$close()]);
 
 // Throughput for the 10 ms kernel: N threads against one.
 const tenMs = kernels[2]!.rounds;
@@ -138,6 +189,6 @@ for (let generation = 1; generation <= 40; generation++) {
   );
   instanceTimes.push(instance.instanceMs);
 }
-console.log(`\nFresh instance from the compiled module (initSync): median ${fmt(median(instanceTimes))} (goal < 1 ms)`);
+console.log(`\nFresh instance from the compiled module (initSync): median ${fmt(medianOf(instanceTimes))} (goal < 1 ms)`);
 
-await Promise.all([inline.$close(), pool1.$close(), poolN.$close(), piscina1.destroy()]);
+await Promise.all([inline.$close(), pool1.$close(), poolN.$close(), piscina1.destroy(), tinypool1.destroy()]);

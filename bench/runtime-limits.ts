@@ -1,0 +1,101 @@
+// The call path against its physical limits (issue 15's goals), measured, not yet met: what
+// a cross-thread call costs at the floor of this hardware, how many trivial calls a pool
+// answers with 1000 in flight, how much main-thread time each costs, and what an 8 MB buffer
+// in and out costs through the pool against the inline call. bench/runtime.ts prints them.
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A round trip through shared memory with no messages: the main thread stores a sequence
+ * number and notifies, the worker answers by storing it back. With `spinning` the worker
+ * busy-waits (the wake-up is a cache line moving between cores); without, it sleeps in
+ * Atomics.wait and the notify has to wake an OS thread. The main thread spins for the answer
+ * in both, so the number is the wake-up and nothing else. Median of batches, in ms per trip.
+ */
+export async function sharedMemoryRoundTripMs(spinning: boolean, trips = 20_000): Promise<number> {
+  const cells = new Int32Array(new SharedArrayBuffer(8)); // [0]: request, [1]: reply; -1 stops
+  const source = `
+    const { workerData } = require('node:worker_threads');
+    const cells = new Int32Array(workerData.buffer);
+    let seen = 0;
+    for (;;) {
+      if (!workerData.spinning) Atomics.wait(cells, 0, seen);
+      const request = Atomics.load(cells, 0);
+      if (request === -1) break;
+      if (request !== seen) { seen = request; Atomics.store(cells, 1, request); }
+    }`;
+  const worker = new Worker(source, { eval: true, workerData: { buffer: cells.buffer, spinning } });
+  await new Promise((resolve) => worker.once('online', resolve));
+  const batches: number[] = [];
+  let sequence = 0;
+  const batch = trips / 20;
+  for (let b = 0; b < 20; b++) {
+    const started = performance.now();
+    for (let i = 0; i < batch; i++) {
+      sequence++;
+      Atomics.store(cells, 0, sequence);
+      Atomics.notify(cells, 0);
+      while (Atomics.load(cells, 1) !== sequence);
+    }
+    batches.push((performance.now() - started) / batch);
+  }
+  Atomics.store(cells, 0, -1);
+  Atomics.notify(cells, 0);
+  await worker.terminate();
+  return medianOf(batches.slice(2)); // the first batches include the worker's warm-up
+}
+
+export interface BurstResult {
+  callsPerSecond: number;
+  /** Main-thread (event-loop) active time per call, from performance.eventLoopUtilization(). */
+  mainThreadUsPerCall: number;
+}
+
+/**
+ * `inFlight` calls started at once, for each contender in turn, `rounds` times round-robin
+ * (so background load on this shared machine falls on all alike); medians per contender.
+ * Event-loop utilisation counts only the main thread, unlike process.cpuUsage(), which sums
+ * every thread (process.threadCpuUsage() is Node >= 23.9 only).
+ */
+export async function bursts(
+  contenders: Record<string, () => Promise<unknown>>,
+  inFlight: number,
+  rounds: number,
+): Promise<Record<string, BurstResult>> {
+  const seen: Record<string, { rate: number[]; cpu: number[] }> = {};
+  for (const name of Object.keys(contenders)) seen[name] = { rate: [], cpu: [] };
+  for (let round = -1; round < rounds; round++) {
+    for (const [name, call] of Object.entries(contenders)) {
+      const utilisation = performance.eventLoopUtilization();
+      const started = performance.now();
+      await Promise.all(Array.from({ length: inFlight }, call));
+      const elapsedMs = performance.now() - started;
+      const active = performance.eventLoopUtilization(utilisation).active;
+      if (round < 0) continue; // warm-up
+      seen[name]!.rate.push(inFlight / (elapsedMs / 1000));
+      seen[name]!.cpu.push((active * 1000) / inFlight);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(seen).map(([name, s]) => [name, { callsPerSecond: medianOf(s.rate), mainThreadUsPerCall: medianOf(s.cpu) }]),
+  );
+}
+
+/** Median time of each contender, round-robin, `rounds` rounds after one warm-up round. */
+export async function interleavedMedians(contenders: Record<string, () => Promise<unknown>>, rounds: number): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = {};
+  for (const name of Object.keys(contenders)) times[name] = [];
+  for (let round = -1; round < rounds; round++) {
+    for (const [name, call] of Object.entries(contenders)) {
+      const started = performance.now();
+      await call();
+      if (round >= 0) times[name]!.push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, medianOf(t)]));
+}
+
+export function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
