@@ -4,6 +4,7 @@
 // in and out costs through the pool against the inline call. bench/runtime.ts prints them.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { stats } from './lib/measure.js';
 
 /**
  * A round trip through shared memory with no messages: the main thread stores a sequence
@@ -42,7 +43,7 @@ export async function sharedMemoryRoundTripMs(spinning: boolean, trips = 20_000)
   Atomics.store(cells, 0, -1);
   Atomics.notify(cells, 0);
   await worker.terminate();
-  return medianOf(batches.slice(2)); // the first batches include the worker's warm-up
+  return stats(batches.slice(2)).medianMs; // the first batches include the worker's warm-up
 }
 
 export interface BurstResult {
@@ -53,7 +54,8 @@ export interface BurstResult {
 
 /**
  * `inFlight` calls started at once, for each contender in turn, `rounds` times round-robin
- * (so background load on this shared machine falls on all alike); medians per contender.
+ * (so background load on this shared machine falls on all alike); medians per contender
+ * (stats() medians any numbers, not only milliseconds).
  * Event-loop utilisation counts only the main thread, unlike process.cpuUsage(), which sums
  * every thread (process.threadCpuUsage() is Node >= 23.9 only).
  */
@@ -77,25 +79,6 @@ export async function bursts(
     }
   }
   return Object.fromEntries(
-    Object.entries(seen).map(([name, s]) => [name, { callsPerSecond: medianOf(s.rate), mainThreadUsPerCall: medianOf(s.cpu) }]),
+    Object.entries(seen).map(([name, s]) => [name, { callsPerSecond: stats(s.rate).medianMs, mainThreadUsPerCall: stats(s.cpu).medianMs }]),
   );
-}
-
-/** Median time of each contender, round-robin, `rounds` rounds after one warm-up round. */
-export async function interleavedMedians(contenders: Record<string, () => Promise<unknown>>, rounds: number): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = {};
-  for (const name of Object.keys(contenders)) times[name] = [];
-  for (let round = -1; round < rounds; round++) {
-    for (const [name, call] of Object.entries(contenders)) {
-      const started = performance.now();
-      await call();
-      if (round >= 0) times[name]!.push(performance.now() - started);
-    }
-  }
-  return Object.fromEntries(Object.entries(times).map(([name, t]) => [name, medianOf(t)]));
-}
-
-export function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }

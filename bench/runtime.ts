@@ -11,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
-import { bursts, interleavedMedians, medianOf, sharedMemoryRoundTripMs } from './runtime-limits.js';
+import { bursts, sharedMemoryRoundTripMs } from './runtime-limits.js';
 import { buildImageWasm } from '../examples/image/build.js';
-import { compare } from './lib/measure.js';
+import { compare, stats } from './lib/measure.js';
 import { load, type Offloaded } from '../src/runtime/index.js';
 import { GuestInstance } from '../src/runtime/guest.js';
 import { glueShape, importGlue } from '../src/runtime/glue-shape.js';
@@ -44,22 +44,20 @@ const kernels = [
 // Piscina and tinypool run the same glue, initialised from the same compiled module.
 const cacheDir = new URL('./.cache/', import.meta.url);
 mkdirSync(cacheDir, { recursive: true });
-const piscinaWorker = new URL('piscina-worker.mjs', cacheDir);
-writeFileSync(piscinaWorker, [
-  "import { workerData } from 'node:worker_threads';",
-  'const glue = await import(workerData.glueUrl);',
-  'glue.initSync({ module: workerData.module });',
-  'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
-].join('\n'));
-// tinypool hands its worker [its own data, the user's workerData].
-const tinypoolWorker = new URL('tinypool-worker.mjs', cacheDir);
-writeFileSync(tinypoolWorker, [
-  "import { workerData } from 'node:worker_threads';",
-  'const { glueUrl, module } = workerData[1];',
-  'const glue = await import(glueUrl);',
-  'glue.initSync({ module });',
-  'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
-].join('\n'));
+// The same worker body for both; only where the pool puts the user's workerData differs.
+function writeGlueWorker(file: string, userData: string): URL {
+  const url = new URL(file, cacheDir);
+  writeFileSync(url, [
+    "import { workerData } from 'node:worker_threads';",
+    `const { glueUrl, module } = ${userData};`,
+    'const glue = await import(glueUrl);',
+    'glue.initSync({ module });',
+    'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
+  ].join('\n'));
+  return url;
+}
+const piscinaWorker = writeGlueWorker('piscina-worker.mjs', 'workerData');
+const tinypoolWorker = writeGlueWorker('tinypool-worker.mjs', 'workerData[1]'); // [tinypool's own, the user's]
 
 const threads = availableParallelism();
 const piscina1 = new Piscina({ filename: piscinaWorker.href, minThreads: 1, maxThreads: 1, workerData: { glueUrl, module: compiled.module } });
@@ -145,11 +143,12 @@ const imageInline = await load<Image>(imagePkg, { mode: 'inline' });
 const imagePool = await load<Image>(imagePkg, { threads: 1 });
 const rgba = await imageInline.decode(readFileSync(new URL('../examples/image/data/retina.jpg', import.meta.url)));
 const side = Math.sqrt(rgba.length / 4);
-const bigBuffer = await interleavedMedians(
+const bigBuffer = await compare(
   { inline: () => imageInline.grayscale(rgba, side, side), pool: () => imagePool.grayscale(rgba, side, side) },
-  30,
+  { warmup: 3, minRounds: 30, maxRounds: 30, minTimeMs: 0 },
 );
-console.log(`\n8 MB in, 2 MB out (grayscale ${side}x${side}): inline ${fmt(bigBuffer.inline!)}, pool ${fmt(bigBuffer.pool!)}`);
+const [bigInlineMs, bigPoolMs] = [bigBuffer.inline!.medianMs, bigBuffer.pool!.medianMs];
+console.log(`\n8 MB in, 2 MB out (grayscale ${side}x${side}): inline ${fmt(bigInlineMs)}, pool ${fmt(bigPoolMs)}`);
 
 const goals: [string, number, string, boolean][] = [
   ['trivial call, offload pool / piscina', poolMs / piscinaMs, '<= 0.1', poolMs / piscinaMs <= 0.1],
@@ -158,7 +157,7 @@ const goals: [string, number, string, boolean][] = [
   ['inline overhead over direct, µs', (inlineMs - directMs) * 1000, '<= 1', (inlineMs - directMs) * 1000 <= 1],
   [`${IN_FLIGHT} in flight, offload pool / piscina calls/s`, burst['offload pool']!.callsPerSecond / burst.piscina!.callsPerSecond, '>= 5', burst['offload pool']!.callsPerSecond / burst.piscina!.callsPerSecond >= 5],
   ['main-thread µs per pooled call', burst['offload pool']!.mainThreadUsPerCall, '<= 3', burst['offload pool']!.mainThreadUsPerCall <= 3],
-  ['8 MB image, pool / inline', bigBuffer.pool! / bigBuffer.inline!, '<= 1.2', bigBuffer.pool! / bigBuffer.inline! <= 1.2],
+  ['8 MB image, pool / inline', bigPoolMs / bigInlineMs, '<= 1.2', bigPoolMs / bigInlineMs <= 1.2],
 ];
 console.log('\nGoals of issue 15 (the shared-memory channel), as this run measured them:');
 for (const [name, ratio, target, met] of goals) {
@@ -189,6 +188,6 @@ for (let generation = 1; generation <= 40; generation++) {
   );
   instanceTimes.push(instance.instanceMs);
 }
-console.log(`\nFresh instance from the compiled module (initSync): median ${fmt(medianOf(instanceTimes))} (goal < 1 ms)`);
+console.log(`\nFresh instance from the compiled module (initSync): median ${fmt(stats(instanceTimes).medianMs)} (goal < 1 ms)`);
 
 await Promise.all([inline.$close(), pool1.$close(), poolN.$close(), piscina1.destroy(), tinypool1.destroy()]);
