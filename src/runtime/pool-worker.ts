@@ -1,13 +1,14 @@
 // One worker thread of the pool and what the scheduler tracks about it. Starting it means
-// handing the thread the compiled module and the channels that let a guest sleep between
-// calls and block in a callback: a wake counter the pool bumps after each post, and a reply
-// port with the flag that wakes a guest waiting for a callback's answer.
+// handing the thread the compiled module and its channels: the shared-memory ring its calls
+// and answers travel through (channel-caller.ts), and a reply port with the flag that wakes a
+// guest blocked waiting for a callback's answer.
 
 import { performance } from 'node:perf_hooks';
 import { BroadcastChannel, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { launchWorker } from '../wasm/launch-worker.js';
 import type { CallbackReply, Fault, HelperTrap, InstanceConfig } from './protocol.js';
 import { Queue } from './queue.js';
+import { CallChannel } from './channel-caller.js';
 
 /** Names each threaded instance's trap channel uniquely within the process. */
 let channelCount = 0;
@@ -17,19 +18,25 @@ export type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
 export class PoolWorker<Call> {
   state: WorkerState = 'starting';
   current: Call | undefined;
-  /** Posted to the thread behind `current`; it starts the moment `current` ends there. */
-  next: Call | undefined;
+  /** Written to the thread behind `current`, in order; each starts the moment the one before ends there. */
+  readonly ahead: Call[] = [];
+  /** The run time the calls in `ahead` are expected to take, in ms. */
+  aheadMs = 0;
+  /** Objects to free once the ring has room (it was full when their handles were collected). */
+  readonly releases: number[] = [];
   /** Calls that must run on this thread (its objects live here), waiting for it. */
   readonly pinned = new Queue<Call>();
   readonly objects = new Set<number>();
   idleTimer: NodeJS.Timeout | undefined;
   busySince = 0;
+  /** When `current` started, as far as the pool knows (it learns when the call before ended). */
+  currentSince = 0;
   busyMs = 0;
   readonly bornAt = performance.now();
   diedAt: number | undefined;
   instanceMs = 0;
   readonly thread: Worker;
-  readonly #wake: Int32Array;
+  readonly channel: CallChannel;
   /** Where the answers to a blocked guest's callbacks go, and the flag that wakes it. */
   readonly #callbackPort: MessagePort;
   readonly #callbackSignal: Int32Array;
@@ -38,8 +45,8 @@ export class PoolWorker<Call> {
   /** Set by the pool: what to do when a helper of this thread's instance trapped. */
   onHelperTrap: (fault: Fault) => void = () => undefined;
 
-  constructor(config: InstanceConfig) {
-    const wake = new SharedArrayBuffer(4);
+  constructor(config: InstanceConfig, signal: SharedArrayBuffer) {
+    const channel = new CallChannel(config.shape, signal);
     const callbackSignal = new SharedArrayBuffer(4);
     const replies = new MessageChannel();
     let threads = config.threads;
@@ -54,23 +61,17 @@ export class PoolWorker<Call> {
       threads = { ...threads, trapChannel };
     }
     this.thread = launchWorker(new URL('./worker.js', import.meta.url), {
-      workerData: { ...config, threads, wake, callbackPort: replies.port2, callbackSignal } satisfies InstanceConfig,
-      transferList: [replies.port2],
+      workerData: { ...config, threads, channel: channel.ends, callbackPort: replies.port2, callbackSignal } satisfies InstanceConfig,
+      transferList: [replies.port2, channel.ends.port],
     });
-    this.#wake = new Int32Array(wake);
+    this.channel = channel;
     this.#callbackPort = replies.port1;
     this.#callbackSignal = new Int32Array(callbackSignal);
   }
 
   /** Calls accepted for this thread that it has not started. */
   get waiting(): number {
-    return this.pinned.length + (this.next ? 1 : 0);
-  }
-
-  post(message: unknown, transfer: ArrayBuffer[] = []): void {
-    this.thread.postMessage(message, transfer);
-    Atomics.add(this.#wake, 0, 1);
-    Atomics.notify(this.#wake, 0);
+    return this.pinned.length + this.ahead.length;
   }
 
   /** Answers a guest blocked in a callback, and wakes it. */
@@ -87,6 +88,7 @@ export class PoolWorker<Call> {
   /** Ends the thread; its state is the scheduler's to settle first. */
   stop(): Promise<number> {
     this.#callbackPort.close();
+    this.channel.close();
     this.#helperTraps?.close();
     return this.thread.terminate();
   }

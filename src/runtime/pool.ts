@@ -1,11 +1,13 @@
 // The worker pool: a FIFO queue, threads between min and max, one call running per thread,
-// and one more already handed to a busy thread when every thread is busy, so that a thread
-// starts its next call without waiting for the main thread to notice the last one finished.
+// and, when every thread is busy, more calls already handed to busy threads (about a
+// millisecond of work each, by the calls' measured run times), so that a thread starts its
+// next call without waiting for the main thread to notice the last one finished.
 // Written for this runtime rather than wrapping Piscina because three things it needs are
 // outside Piscina's model: calls pinned to the thread that owns an object (class handles),
 // replacing a thread after a trap while keeping the others, and a leaner round trip
-// (bench/runtime.ts prints both side by side). The thread itself is in pool-worker.ts, and how
-// arguments and results cross to it in wire.ts; this file only decides what runs where.
+// (bench/runtime.ts prints both side by side). The thread itself is in pool-worker.ts, how
+// arguments and results are encoded in wire.ts, how they travel in channel-caller.ts, and how
+// the pool learns of answers in answer-watch.ts; this file only decides what runs where.
 
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -25,7 +27,8 @@ import { ObjectRef } from './executor.js';
 import { faultToError } from './faults.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
-import type { CallbackRequest, CallRequest, InstanceConfig, WorkerMessage } from './protocol.js';
+import { AnswerWatch } from './answer-watch.js';
+import type { CallbackRequest, CallRequest, CallResponse, InstanceConfig, WorkerMessage } from './protocol.js';
 import { Queue } from './queue.js';
 import { applyWriteBack, decodeResult, encodeCall, runCallback, type Callback } from './wire.js';
 
@@ -56,7 +59,14 @@ interface PendingCall {
   pinnedTo: Thread | undefined;
   /** JS function arguments, called back from the worker by index. */
   callbacks: Callback[];
+  /** What the call is expected to run for, from its function's past calls (ms). */
+  estimateMs: number;
 }
+
+/** Work handed ahead to a busy thread, beyond its running call, by expected run time. */
+const AHEAD_BUDGET_MS = 1;
+/** Weight of the newest run time in a function's running estimate. */
+const ESTIMATE_WEIGHT = 0.2;
 
 type Thread = PoolWorker<PendingCall>;
 
@@ -82,10 +92,29 @@ export class Pool implements Executor {
    */
   #home: Thread | undefined;
   #lastInitFailure: OffloadCallError | undefined;
+  /** Every thread bumps it after each answer; the watch waits on it. */
+  readonly #answerCounter = new SharedArrayBuffer(4);
+  readonly #answers: AnswerWatch;
+  /** Each function's expected run time (ms): a running average of its calls' run times. */
+  readonly #estimates = new Map<string, number>();
+  /** The arguments each function writes into (`&mut [T]`), which must not share memory. */
+  readonly #mutated = new Map<string, readonly number[]>();
 
   constructor(config: InstanceConfig, options: PoolOptions) {
     this.#config = config;
     this.#options = options;
+    this.#answers = new AnswerWatch(this.#answerCounter, {
+      signalThreads: () => {
+        for (const worker of this.#workers) worker.channel.signal();
+      },
+      drain: () => this.#drain(),
+      unanswered: () => {
+        let unanswered = 0;
+        for (const worker of this.#workers) unanswered += worker.channel.unanswered;
+        return unanswered;
+      },
+      nextAnswerDueMs: () => this.#nextAnswerDueMs(),
+    });
     let resolveReady!: () => void;
     let rejectReady!: (error: unknown) => void;
     this.#firstReady = new Promise((resolve, reject) => {
@@ -129,6 +158,7 @@ export class Pool implements Executor {
         posted: false,
         pinnedTo,
         callbacks,
+        estimateMs: this.#estimates.get(task.label) ?? AHEAD_BUDGET_MS,
       };
       const queueTimeoutMs = task.queueTimeoutMs;
       if (queueTimeoutMs !== undefined) call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
@@ -209,12 +239,19 @@ export class Pool implements Executor {
       if (!call) continue;
       this.#start(worker, call);
     }
-    // Every thread is busy: hand the next shared call to a thread that has nothing lined up.
-    // Only unpinned calls, and only to threads without pinned work waiting for them.
-    for (const worker of this.#workers) {
-      if (this.#queue.length === 0) break;
-      if (worker.state !== 'busy' || worker.next || worker.pinned.length > 0 || worker.current?.pinnedTo) continue;
-      this.#handAhead(worker, this.#queue.shift() as PendingCall);
+    // Every thread is busy: hand calls to busy threads, round robin, each up to about a
+    // millisecond of expected work. A thread's own pinned calls go first; shared calls only go
+    // to threads with no pinned work, so objects' calls are not held up behind them.
+    for (let handed = true; handed; ) {
+      handed = false;
+      for (const worker of this.#workers) {
+        if (worker.state !== 'busy') continue;
+        const pinned = worker.pinned.length > 0;
+        const next = pinned ? worker.pinned.peek() : worker.current?.pinnedTo ? undefined : this.#queue.peek();
+        if (!next || !this.#hasRoomAhead(worker, next)) continue;
+        this.#handAhead(worker, (pinned ? worker.pinned.shift() : this.#queue.shift()) as PendingCall);
+        handed = true;
+      }
     }
     let starting = 0;
     for (const worker of this.#workers) if (worker.state === 'starting') starting++;
@@ -238,8 +275,14 @@ export class Pool implements Executor {
     this.#post(worker, call);
   }
 
+  #hasRoomAhead(worker: Thread, call: PendingCall): boolean {
+    if (!worker.channel.hasRoom) return false;
+    return worker.ahead.length === 0 || worker.aheadMs + call.estimateMs <= AHEAD_BUDGET_MS;
+  }
+
   #handAhead(worker: Thread, call: PendingCall): void {
-    worker.next = call;
+    worker.ahead.push(call);
+    worker.aheadMs += call.estimateMs;
     this.#post(worker, call);
   }
 
@@ -247,6 +290,7 @@ export class Pool implements Executor {
   #begin(worker: Thread, call: PendingCall): void {
     clearTimeout(call.queueTimer);
     worker.current = call;
+    worker.currentSince = performance.now();
     this.#metrics.started(call.task.label, performance.now() - call.enqueuedAt);
     if (call.task.timeoutMs !== undefined) {
       const timeoutMs = call.task.timeoutMs;
@@ -261,12 +305,14 @@ export class Pool implements Executor {
   #post(worker: Thread, call: PendingCall): void {
     call.posted = true;
     try {
-      worker.post(call.request, call.task.transfer);
+      worker.channel.writeCall(call.request.id, call.request, call.task.transfer, this.#mutatedBy(call.task));
+      this.#answers.schedule();
     } catch (error) {
       // Arguments that cannot be cloned; the thread never saw the call.
       clearTimeout(call.timer);
-      if (worker.next === call) {
-        worker.next = undefined;
+      if (worker.ahead.at(-1) === call) {
+        worker.ahead.pop();
+        worker.aheadMs -= call.estimateMs;
       } else {
         worker.current = undefined;
         this.#markIdle(worker);
@@ -281,7 +327,7 @@ export class Pool implements Executor {
   }
 
   #spawn(onFirstReady?: (error?: unknown) => void): Thread {
-    const worker: Thread = new PoolWorker(this.#config);
+    const worker: Thread = new PoolWorker(this.#config, this.#answerCounter);
     const { thread } = worker;
     this.#workers.add(worker);
     this.#started++;
@@ -289,7 +335,7 @@ export class Pool implements Executor {
     // A rayon helper's trap ends the call its instance is blocked in, exactly like the instance's own.
     worker.onHelperTrap = (fault) => {
       const call = worker.current;
-      if (call) this.#onMessage(worker, { type: 'result', id: call.request.id, ok: false, fault, trapped: true, runMs: performance.now() - worker.busySince });
+      if (call) this.#onResult(worker, { type: 'result', id: call.request.id, ok: false, fault, trapped: true, runMs: performance.now() - worker.currentSince });
       else this.#retire(worker, 'trapped');
     };
     thread.on('error', (error) => this.#onCrash(worker, error, onFirstReady));
@@ -321,35 +367,88 @@ export class Pool implements Executor {
       case 'callback':
         this.#runCallback(worker, message);
         return;
-      case 'result': {
-        const call = worker.current;
-        if (!call || call.request.id !== message.id) return;
-        clearTimeout(call.timer);
-        worker.current = undefined;
-        applyWriteBack(call.task.args, message);
-        if (message.ok) {
-          const value = decodeResult(message.value, (objectId, className) => {
-            worker.objects.add(objectId);
-            return new ObjectRef(worker, objectId, className);
-          });
-          this.#settle(call, undefined, value, message.runMs);
-        } else {
-          this.#settle(call, faultToError(call.task.label, message.fault), undefined, message.runMs);
-        }
-        if (call.task.op === 'free' && call.task.target) worker.objects.delete(call.task.target.objectId);
-        if (!message.ok && message.trapped) {
-          this.#retire(worker, 'trapped');
-        } else if (worker.next) {
-          // The thread has already moved on to the call handed to it.
-          const next = worker.next;
-          worker.next = undefined;
-          this.#begin(worker, next);
-        } else {
-          this.#markIdle(worker);
-        }
-        this.#dispatch();
+    }
+  }
+
+  /** Reads every thread's answers so far; how many calls they settled. */
+  #drain(): number {
+    let settled = 0;
+    for (const worker of this.#workers) {
+      for (let answer = worker.channel.readResult(); answer; answer = worker.channel.readResult()) {
+        if (answer === 'released') continue;
+        this.#onResult(worker, answer);
+        settled++;
+        if (worker.state === 'dead') break;
+      }
+      if (worker.releases.length > 0 && worker.channel.hasRoom && worker.state !== 'dead') {
+        worker.channel.writeRelease(worker.releases.splice(0));
+        this.#answers.schedule();
       }
     }
+    return settled;
+  }
+
+  /** How soon the next answer is expected: the running call closest to its usual run time. */
+  #nextAnswerDueMs(): number {
+    const now = performance.now();
+    let due = Infinity;
+    for (const worker of this.#workers) {
+      const call = worker.current;
+      // A sleeping thread has not started yet: waking it costs more than any spin would save.
+      if (!call || worker.channel.workerAsleep || !this.#estimates.has(call.task.label)) continue;
+      due = Math.min(due, Math.max(0, call.estimateMs - (now - worker.currentSince)));
+    }
+    return due;
+  }
+
+  #onResult(worker: Thread, message: CallResponse): void {
+    const call = worker.current;
+    if (worker.state === 'dead' || !call || call.request.id !== message.id) return;
+    clearTimeout(call.timer);
+    worker.current = undefined;
+    this.#learn(call.task.label, message.runMs);
+    applyWriteBack(call.task.args, message);
+    if (message.ok) {
+      const value = decodeResult(message.value, (objectId, className) => {
+        worker.objects.add(objectId);
+        return new ObjectRef(worker, objectId, className);
+      });
+      this.#settle(call, undefined, value, message.runMs);
+    } else {
+      this.#settle(call, faultToError(call.task.label, message.fault), undefined, message.runMs);
+    }
+    if (call.task.op === 'free' && call.task.target) worker.objects.delete(call.task.target.objectId);
+    if (!message.ok && message.trapped) {
+      this.#retire(worker, 'trapped');
+    } else if (worker.ahead.length > 0) {
+      // The thread has already moved on to the next call handed to it.
+      const next = worker.ahead.shift() as PendingCall;
+      worker.aheadMs = worker.ahead.length === 0 ? 0 : worker.aheadMs - next.estimateMs;
+      this.#begin(worker, next);
+    } else {
+      this.#markIdle(worker);
+    }
+    this.#dispatch();
+  }
+
+  /** Folds a call's run time into its function's estimate. */
+  #learn(label: string, runMs: number): void {
+    const known = this.#estimates.get(label);
+    this.#estimates.set(label, known === undefined ? runMs : known + ESTIMATE_WEIGHT * (runMs - known));
+  }
+
+  /** The arguments `task`'s function writes into, from the glue's shape (looked up once). */
+  #mutatedBy(task: CallTask): readonly number[] {
+    let mutated = this.#mutated.get(task.label);
+    if (!mutated) {
+      const classShape = this.#config.shape.classes[task.className ?? ''];
+      const shape = task.op === 'call' ? this.#config.shape.functions[task.name]
+        : task.op === 'static' ? classShape?.statics[task.name]
+          : task.op === 'method' ? classShape?.methods[task.name] : undefined;
+      mutated = shape?.mutated ?? [];
+      this.#mutated.set(task.label, mutated);
+    }
+    return mutated;
   }
 
   /** Runs a JS function argument for a guest blocked in a call, and wakes it with the answer. */
@@ -389,13 +488,14 @@ export class Pool implements Executor {
       this.#settle(worker.current, new OffloadWorkerCrashedError(worker.current.task.label, new Error(`worker ${why}`)));
       worker.current = undefined;
     }
-    if (worker.next) {
-      // Handed ahead but never started (a trapped thread ignores what follows): it goes back
-      // to the front of the queue for another thread.
-      worker.next.posted = false;
-      this.#queue.unshift(worker.next);
-      worker.next = undefined;
+    // Handed ahead but never started (a trapped thread ignores what follows): shared calls go
+    // back to the front of the queue, in order, for another thread; pinned ones lost their objects.
+    for (const call of worker.ahead.splice(0).reverse()) {
+      call.posted = false;
+      if (call.pinnedTo) this.#settle(call, new OffloadInstanceLostError(call.task.label, why));
+      else this.#queue.unshift(call);
     }
+    worker.aheadMs = 0;
     for (let call = worker.pinned.shift(); call; call = worker.pinned.shift()) {
       this.#settle(call, new OffloadInstanceLostError(call.task.label, why));
     }
@@ -443,8 +543,12 @@ export class Pool implements Executor {
     if (ref.freed || worker.state === 'dead') return;
     ref.freed = true;
     worker.objects.delete(ref.objectId);
-    // Messages are handled in order after the running call, so this never races a method call.
-    worker.post({ type: 'release', objectIds: [ref.objectId] });
+    // The ring is read in order, so this never overtakes a method call already written.
+    worker.releases.push(ref.objectId);
+    if (worker.channel.hasRoom) {
+      worker.channel.writeRelease(worker.releases.splice(0));
+      this.#answers.schedule();
+    }
   }
 
   close(): Promise<void> {
@@ -456,6 +560,7 @@ export class Pool implements Executor {
     }).then(async () => {
       const threads = [...this.#workers];
       for (const worker of threads) this.#retire(worker, 'closed');
+      this.#answers.close();
       await Promise.all(threads.map((w) => w.stop()));
     });
     return this.#closing;

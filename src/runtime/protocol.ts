@@ -2,6 +2,7 @@
 // objects that cannot cross threads. Both sides import only types and constants from here.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { ChannelEnds } from './channel-caller.js';
 import type { GlueShape } from './glue-shape.js';
 import type { SimdVariant } from '../package/manifest.js';
 
@@ -39,8 +40,8 @@ export interface InstanceConfig {
   memoryMaxBytes: number;
   memoryLimited: boolean;
   maxResultBytes: number;
-  /** Pool only: a counter the pool bumps after each post, so an idle worker can sleep in Atomics.wait. */
-  wake?: SharedArrayBuffer;
+  /** Pool only: the thread's shared-memory channel (channel-layout.ts), which carries its calls and answers. */
+  channel?: ChannelEnds;
   /** Pool only: where a worker blocked in a callback reads the reply, and the flag that wakes it. */
   callbackPort?: MessagePort;
   callbackSignal?: SharedArrayBuffer;

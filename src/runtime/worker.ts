@@ -3,32 +3,40 @@
 // After a trap this thread reports and then stays silent: the pool terminates it and starts
 // a fresh one, because a trapped instance (and the glue module holding it) cannot be reset.
 
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { ServeChannel } from './channel-worker.js';
 import { GuestInstance, InitFault, type CallbackBridge, type CallOutcome } from './guest.js';
-import type { CallbackReply, CallbackRequest, InstanceConfig, WorkerMessage, WorkerRequest } from './protocol.js';
+import type { CallbackReply, CallbackRequest, CallResponse, InstanceConfig, WorkerMessage, WorkerRequest } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('offload worker entry must run in a worker thread');
 
 const config = workerData as InstanceConfig;
 
-function send(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+function send(message: WorkerMessage): void {
+  port!.postMessage(message);
+}
+
+/**
+ * An answer that goes over the channel's port (its value has no slot form). A buffer that cannot
+ * be detached (a wasm memory, say) is sent as a copy; a value that cannot be cloned at all (a JS
+ * function inside a JsValue) becomes a failure the caller can read.
+ */
+function postResponse(target: MessagePort, response: CallResponse, transfer: ArrayBuffer[]): void {
   try {
-    port!.postMessage(message, transfer);
+    target.postMessage(response, transfer);
   } catch (error) {
     if (transfer.length > 0) {
-      // A buffer that cannot be detached (a wasm memory, say): send a copy instead.
-      send(message);
-    } else if (message.type === 'result' && message.ok) {
-      // The value could not be cloned (a JS function or a Symbol inside a JsValue, say).
-      port!.postMessage({
+      postResponse(target, response, []);
+    } else if (response.ok) {
+      target.postMessage({
         type: 'result',
-        id: message.id,
+        id: response.id,
         ok: false,
         trapped: false,
-        runMs: message.runMs,
+        runMs: response.runMs,
         fault: { kind: 'guest', message: `its result cannot be sent to the calling thread (${(error as Error).message}). Return plain data: numbers, strings, arrays, objects, typed arrays.` },
-      } satisfies WorkerMessage);
+      } satisfies CallResponse);
     } else {
       throw error;
     }
@@ -69,12 +77,13 @@ function serve(instance: GuestInstance): void {
   /** The outcome of an async call still waiting on its Promise, reported once. */
   let pending: { id: number; reported: boolean } | undefined;
   const callbacks = callbackBridge();
+  const channel = new ServeChannel(config.channel!, config.shape);
 
   const report = (outcome: CallOutcome): void => {
     if (pending?.reported) return;
     if (pending) pending.reported = true;
     if (outcome.trapped) trapped = true;
-    send(outcome.response, outcome.transfer);
+    channel.answer(outcome.response, outcome.transfer, postResponse);
   };
 
   // A trap inside an async export's continuation runs in a microtask and never reaches the
@@ -96,6 +105,7 @@ function serve(instance: GuestInstance): void {
     if (trapped) return undefined;
     if (message.type === 'release') {
       instance.release(message.objectIds);
+      channel.released();
       return undefined;
     }
     const outcome = instance.call(message.id, message, { callbacks, reportNow: report });
@@ -110,24 +120,21 @@ function serve(instance: GuestInstance): void {
   };
 
   send({ type: 'ready', instanceMs: instance.instanceMs });
-  // This thread only ever runs guest calls, so it can sleep on a futex instead of going
-  // through its event loop: waking from Atomics.wait is cheaper than a libuv wake-up. An
-  // async call leaves the loop so the event loop can turn, and re-enters it when done.
+  // This thread only ever runs guest calls, so it waits on its channel instead of its event
+  // loop. An async call leaves the loop so the event loop can turn, and re-enters it when done.
   // Terminating the thread interrupts the wait.
-  const counter = new Int32Array(config.wake!);
   const loop = (): void => {
     for (;;) {
-      const seen = Atomics.load(counter, 0);
-      let next = receiveMessageOnPort(port!);
-      while (next) {
-        const waiting = handle(next.message as WorkerRequest);
-        if (waiting) {
-          void waiting.then(() => setImmediate(loop));
-          return;
-        }
-        next = receiveMessageOnPort(port!);
+      const next = channel.take();
+      if (!next) {
+        channel.idle();
+        continue;
       }
-      Atomics.wait(counter, 0, seen);
+      const waiting = handle(next);
+      if (waiting) {
+        void waiting.then(() => setImmediate(loop));
+        return;
+      }
     }
   };
   loop();

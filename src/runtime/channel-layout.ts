@@ -1,0 +1,79 @@
+// The shared-memory channel between the pool and one worker thread: what lives where in its
+// SharedArrayBuffer, and the numbering of call targets both sides derive from the glue's shape.
+//
+// Layout: a control block of Int32 counters, then SLOTS call slots (pool -> worker), then SLOTS
+// result slots (worker -> pool). Call n uses call slot n % SLOTS and its answer result slot
+// n % SLOTS. The pool never has more than SLOTS calls unanswered on a thread, so a slot is only
+// rewritten after the pool has read the answer that used it. Values that have no slot form go
+// by structured clone over a MessagePort beside the ring; the slot then says so (FLAG_ON_PORT),
+// and since the port message is posted before the slot is published, the reader finds it with
+// receiveMessageOnPort at once.
+
+import type { CallOp } from './protocol.js';
+import type { GlueShape } from './glue-shape.js';
+
+export const SLOTS = 128;
+export const SLOT_BYTES = 2048;
+const CONTROL_BYTES = 64;
+
+/** Int32 indices into the control block. */
+export const CALLS_WRITTEN = 0;
+export const RESULTS_WRITTEN = 1;
+export const RESULTS_READ = 2;
+/** 1 while the worker sleeps in Atomics.wait: the pool must notify to wake it. */
+export const WORKER_ASLEEP = 3;
+
+export const RING_BYTES = CONTROL_BYTES + 2 * SLOTS * SLOT_BYTES;
+
+export function callSlot(sequence: number): number {
+  return CONTROL_BYTES + (sequence % SLOTS) * SLOT_BYTES;
+}
+export function resultSlot(sequence: number): number {
+  return CONTROL_BYTES + (SLOTS + (sequence % SLOTS)) * SLOT_BYTES;
+}
+
+// A call slot: [0] u32 call id, [4] u16 target, [6] u8 flags, [7] u8 argument count,
+// [8] u32 object id (methods, properties, free), [12] the arguments.
+export const CALL_HEADER = 12;
+// A result slot: [0] u32 call id, [4] u8 flags, [8] f64 run time in ms, [16] the value.
+export const RESULT_HEADER = 16;
+
+/** The arguments (call) or the whole response (result) are the next message on the port. */
+export const FLAG_ON_PORT = 1;
+/** A new bulk area (big-buffers.ts) is the next message on the port, before anything else. */
+export const FLAG_NEW_BULK = 2;
+/** A result slot that answers a release: the pool only counts it. */
+export const FLAG_RELEASED = 4;
+
+/** The target number of a release of objects; its arguments are the object ids. */
+export const RELEASE_TARGET = 0xffff;
+
+export interface CallTargetKey {
+  op: CallOp;
+  name: string;
+  className?: string;
+}
+
+/**
+ * Every call target the glue has, numbered in one order both sides compute from the same
+ * shape, so a slot names its target with two bytes instead of strings.
+ */
+export function callTargets(shape: GlueShape): CallTargetKey[] {
+  const targets: CallTargetKey[] = Object.keys(shape.functions).map((name) => ({ op: 'call', name }));
+  for (const [className, info] of Object.entries(shape.classes)) {
+    targets.push({ op: 'construct', name: className, className }, { op: 'free', name: className, className });
+    for (const name of Object.keys(info.statics)) targets.push({ op: 'static', name, className });
+    for (const name of Object.keys(info.methods)) targets.push({ op: 'method', name, className });
+    for (const name of info.getters) targets.push({ op: 'get', name, className });
+    for (const name of info.setters) targets.push({ op: 'set', name, className });
+  }
+  return targets;
+}
+
+export function targetKey(op: CallOp, name: string, className: string | undefined): string {
+  return `${op}\u0000${className ?? ''}\u0000${name}`;
+}
+
+export function classNames(shape: GlueShape): string[] {
+  return Object.keys(shape.classes);
+}
