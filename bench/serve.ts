@@ -251,10 +251,13 @@ async function main(): Promise<void> {
   console.log(`load: autocannon on loopback, ${connections} connections, ${duration} s per server (after a 2 s warm-up); ${2} cores\n`);
 
   const body = JSON.stringify([size, MAX_ITER]);
+  // A 1x1 picture: the call itself is trivial, so HTTP and the call path are the whole cost.
+  const trivialBody = JSON.stringify([1, 1]);
   const results: Record<string, LoadResult> = {};
   for (const role of ['js', 'offload'] as const) {
     const server = await startServer(role, pkgDir);
     results[role] = await measure([server], body, duration, connections);
+    results[`${role} trivial`] = await measure([server], trivialBody, duration, connections);
     server.child.kill('SIGTERM');
   }
   const js = results.js!;
@@ -264,6 +267,8 @@ async function main(): Promise<void> {
   console.log(`${'server'.padEnd(28)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop lag p99'.padStart(12)} ${'failed'.padStart(7)}`);
   console.log(row('pure JS in a Fastify handler', js));
   console.log(row('offload serve (2 threads)', off));
+  console.log(row('pure JS, trivial call', results['js trivial']!));
+  console.log(row('offload serve, trivial call', results['offload trivial']!));
   const scaled = await scaleOutRow(pkgDir, body, duration, connections);
   if (scaled) {
     console.log(row('nginx → 2 replicas (1 thread)', scaled));
@@ -274,6 +279,7 @@ async function main(): Promise<void> {
   }
   const ratio = off.rps / js.rps;
   console.log(`\nratios (offload / pure JS): req/s ${ratio.toFixed(2)}x, p50 ${(off.p50 / js.p50).toFixed(2)}x, p99 ${(off.p99 / js.p99).toFixed(2)}x, loop lag p99 ${(off.lagP99Ms / js.lagP99Ms).toFixed(3)}x`);
+  console.log(`trivial call (mandelbrot 1x1; HTTP and the call path are the cost): offload / pure JS req/s ${(results['offload trivial']!.rps / results['js trivial']!.rps).toFixed(2)}x`);
   console.log(`goal: req/s >= 1.8x pure JS: ${ratio >= 1.8 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}x)`);
   console.log(`goal: event-loop lag p99 < 10 ms while loaded: ${off.lagP99Ms < 10 ? 'met' : 'NOT met'} (${off.lagP99Ms.toFixed(1)} ms)`);
 

@@ -7,10 +7,10 @@
 
 import { performance } from 'node:perf_hooks';
 import { classifyThrown } from './trap-fault.js';
-import { callTarget, LostObject, type CallScope, type ClassLike } from './call-target.js';
+import { CallTargets, LostObject, runTarget, type CallTarget, type ClassLike } from './call-target.js';
 import { importGlue, isGlueClass, type FunctionShape, type GlueShape } from './glue-shape.js';
 import { GROW_FAILURES_EXPORT } from '../wasm/grow-probe.js';
-import { collectPanics, type Panic } from './panic-report.js';
+import { beginCall, collectPanics, endCall, type Panic } from './panic-report.js';
 import type { CallResponse, CallSpec, Fault, InstanceConfig } from './protocol.js';
 import { OBJECT_KEY, isWireCallback, isWireRef, CALLBACK_KEY, REF_KEY } from './protocol.js';
 import { scan } from './transfer.js';
@@ -39,6 +39,8 @@ export interface CallHooks {
   reportNow?: (outcome: CallOutcome) => void;
 }
 
+const NO_HOOKS: CallHooks = {};
+
 export class GuestInstance {
   readonly glue: Glue;
   readonly shape: GlueShape;
@@ -50,7 +52,7 @@ export class GuestInstance {
   readonly #objects = new Map<number, object>();
   readonly #classes: Map<string, ClassLike>;
   /** Where a CallSpec's target is looked up (call-target.ts). */
-  readonly #scope: CallScope;
+  readonly #targets: CallTargets;
   #nextObjectId = 1;
 
   private constructor(glue: Glue, config: InstanceConfig, sharedMemory: WebAssembly.Memory | undefined) {
@@ -58,19 +60,18 @@ export class GuestInstance {
     this.#config = config;
     this.shape = config.shape;
     this.#classes = new Map(Object.entries(glue).filter((e): e is [string, ClassLike] => isGlueClass(e[1])));
-    this.#scope = { glue, shape: this.shape, classes: this.#classes, object: (id) => (id === undefined ? undefined : this.#objects.get(id)) };
+    this.#targets = new CallTargets({ glue, shape: this.shape, classes: this.#classes, object: (id) => (id === undefined ? undefined : this.#objects.get(id)) });
     // A panic in the guest's start function happens here; capture it like a call's.
     const started = performance.now();
-    const panics = collectPanics();
+    const mark = beginCall();
     let exports: Record<string, unknown>;
     try {
       // A threaded package imports its memory: this instance's own, shared with its helpers.
       exports = glue.initSync(sharedMemory ? { module: config.module, memory: sharedMemory } : { module: config.module });
     } catch (error) {
-      throw new InitFault(this.#classify(error, panics.panics, true));
-    } finally {
-      panics.stop();
+      throw new InitFault(this.#classify(error, endCall(mark), true));
     }
+    endCall(mark);
     this.instanceMs = performance.now() - started;
     this.memory = sharedMemory ?? (exports.memory instanceof WebAssembly.Memory ? exports.memory : undefined);
     const probe = exports[GROW_FAILURES_EXPORT];
@@ -107,16 +108,15 @@ export class GuestInstance {
   #runInit(): void {
     const init = this.#config.init;
     if (!init) return;
-    const panics = collectPanics();
+    const mark = beginCall();
     try {
       (this.glue[init.function] as (...args: unknown[]) => unknown)(...init.args);
     } catch (error) {
-      const fault = this.#classify(error, panics.panics, true);
+      const fault = this.#classify(error, endCall(mark), true);
       if (fault.kind === 'guest') fault.message = `the init function ${init.function} threw: ${error instanceof Error ? error.message : String(error)}`;
       throw new InitFault(fault);
-    } finally {
-      panics.stop();
     }
+    endCall(mark);
   }
 
   get liveObjects(): number {
@@ -135,14 +135,13 @@ export class GuestInstance {
     }
   }
 
-  call(id: number, spec: CallSpec, hooks: CallHooks = {}): CallOutcome | Promise<CallOutcome> {
+  call(id: number, spec: CallSpec, hooks: CallHooks = NO_HOOKS): CallOutcome | Promise<CallOutcome> {
     const started = performance.now();
-    let run: () => unknown;
     let args: unknown[];
-    let shape: FunctionShape | undefined;
+    let target: CallTarget;
     try {
-      args = spec.args.map((a) => this.#decodeArg(id, a, hooks.callbacks));
-      ({ run, shape } = callTarget(this.#scope, spec, args));
+      args = this.#decodeArgs(id, spec.args, hooks.callbacks);
+      target = this.#targets.resolve(spec);
     } catch (error) {
       const fault: Fault = error instanceof LostObject
         ? { kind: 'instance_lost', why: 'freed it' }
@@ -150,33 +149,46 @@ export class GuestInstance {
       return this.#failure(id, fault, false, started);
     }
     if (this.#growFailures) this.#growFailures.value = 0;
-    let waiting = false;
+    // The panic lines written until endCall() are this call's.
+    const mark = beginCall();
+    let value: unknown;
+    try {
+      value = runTarget(target, args);
+    } catch (error) {
+      return this.#trapOutcome(id, error, endCall(mark), started);
+    }
+    const panics = endCall(mark);
+    if (!isThenable(value)) return this.#success(id, spec, args, target.shape, value, started);
+    return this.#settleAsync(id, spec, args, target.shape, value, panics, hooks, started);
+  }
+
+  /**
+   * An async export: its Promise settles as the guest's futures make progress, which needs
+   * this thread's event loop to turn, so the caller awaits it rather than blocking.
+   */
+  #settleAsync(
+    id: number,
+    spec: CallSpec,
+    args: unknown[],
+    shape: FunctionShape | undefined,
+    pending: PromiseLike<unknown>,
+    panicsSoFar: readonly Panic[],
+    hooks: CallHooks,
+    started: number,
+  ): Promise<CallOutcome> {
     let early: CallOutcome | undefined;
     let wakeWaiter: ((outcome: CallOutcome) => void) | undefined;
+    const panicked = new Promise<CallOutcome>((resolve) => {
+      wakeWaiter = resolve;
+    });
     const panics = collectPanics((panic) => {
-      if (!waiting || early) return;
+      if (early) return;
       early = this.#trapOutcome(id, new WebAssembly.RuntimeError('unreachable'), [panic], started);
       hooks.reportNow?.(early);
       wakeWaiter?.(early);
     });
-    let value: unknown;
-    try {
-      value = run();
-    } catch (error) {
-      panics.stop();
-      return this.#trapOutcome(id, error, panics.panics, started);
-    }
-    if (!isThenable(value)) {
-      panics.stop();
-      return this.#success(id, spec, args, shape, value, started);
-    }
-    // An async export: its Promise settles as the guest's futures make progress, which needs
-    // this thread's event loop to turn, so the caller awaits it rather than blocking.
-    waiting = true;
-    const panicked = new Promise<CallOutcome>((resolve) => {
-      wakeWaiter = resolve;
-    });
-    const settled = Promise.resolve(value).then(
+    panics.panics.push(...panicsSoFar);
+    const settled = Promise.resolve(pending).then(
       (resolved) => this.#success(id, spec, args, shape, resolved, started),
       (error: unknown) => this.#trapOutcome(id, error, panics.panics, started),
     );
@@ -196,23 +208,43 @@ export class GuestInstance {
   #success(id: number, spec: CallSpec, args: unknown[], shape: FunctionShape | undefined, value: unknown, started: number): CallOutcome {
     if (spec.op === 'free' && spec.objectId !== undefined) this.#objects.delete(spec.objectId);
     const encoded = this.#encodeResult(value);
-    const memoryBuffer = this.memory?.buffer;
-    const { transfer, sizeBytes } = scan(encoded, (buffer) => buffer !== memoryBuffer);
+    const { transfer, sizeBytes } = this.#measure(encoded);
     if (sizeBytes > this.#config.maxResultBytes) {
       return this.#failure(id, { kind: 'too_large', sizeBytes, limitBytes: this.#config.maxResultBytes }, false, started);
     }
-    const writeBack: [number, ArrayBufferView][] = [];
-    for (const index of shape?.mutated ?? []) {
-      const arg = args[index];
-      if (ArrayBuffer.isView(arg)) writeBack.push([index, arg]);
-    }
     const response: CallResponse = { type: 'result', id, ok: true, value: encoded, runMs: performance.now() - started };
-    if (writeBack.length > 0) response.writeBack = writeBack;
+    if (shape && shape.mutated.length > 0) {
+      const writeBack = writtenArgs(args, shape.mutated);
+      if (writeBack.length > 0) response.writeBack = writeBack;
+    }
     return { response, transfer, trapped: false };
+  }
+
+  /** The buffers a result can give away, and its size. Most results are primitives, which need no walk. */
+  #measure(encoded: unknown): { transfer: ArrayBuffer[]; sizeBytes: number } {
+    // Sized as scan() sizes them.
+    if (typeof encoded === 'string') return { transfer: [], sizeBytes: encoded.length };
+    if (typeof encoded !== 'object' || encoded === null) return { transfer: [], sizeBytes: 8 };
+    const memoryBuffer = this.memory?.buffer;
+    return scan(encoded, (buffer) => buffer !== memoryBuffer);
   }
 
   #failure(id: number, fault: Fault, trapped: boolean, started: number): CallOutcome {
     return { response: { type: 'result', id, ok: false, fault, trapped, runMs: performance.now() - started }, transfer: [], trapped };
+  }
+
+  /** The arguments as the glue takes them; `wire` itself when none is a marker (the usual case). */
+  #decodeArgs(callId: number, wire: unknown[], callbacks: CallbackBridge | undefined): unknown[] {
+    let args = wire;
+    for (let i = 0; i < wire.length; i++) {
+      const arg = wire[i];
+      if (typeof arg !== 'object' || arg === null) continue;
+      const decoded = this.#decodeArg(callId, arg, callbacks);
+      if (decoded === arg) continue;
+      if (args === wire) args = wire.slice();
+      args[i] = decoded;
+    }
+    return args;
   }
 
   #decodeArg(callId: number, arg: unknown, callbacks: CallbackBridge | undefined): unknown {
@@ -260,6 +292,16 @@ export class InitFault extends Error {
     super('guest instance could not start');
     this.fault = fault;
   }
+}
+
+/** The `&mut [T]` arguments, by index, as the guest left them. */
+function writtenArgs(args: unknown[], mutated: readonly number[]): [number, ArrayBufferView][] {
+  const written: [number, ArrayBufferView][] = [];
+  for (const index of mutated) {
+    const arg = args[index];
+    if (ArrayBuffer.isView(arg)) written.push([index, arg]);
+  }
+  return written;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

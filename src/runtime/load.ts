@@ -6,7 +6,9 @@ import type { Executor } from './executor.js';
 import { ObjectRef } from './executor.js';
 import { glueShape, importGlue } from './glue-shape.js';
 import { withTemporarySelf } from './rayon-helpers.js';
+import { AutoExecutor } from './auto.js';
 import { InlineExecutor } from './inline.js';
+import { Metrics } from './metrics.js';
 import { compilePackage, resolvePackage, type PackageLocation } from './module-cache.js';
 import { Pool, defaultThreads } from './pool.js';
 import type { InstanceConfig } from './protocol.js';
@@ -15,8 +17,14 @@ import { SIMD_VARIANT_CHOICES, type SimdVariantChoice } from './simd-variant.js'
 import { buildProxy, type Offloaded } from './proxy.js';
 
 export interface LoadOptions {
-  /** 'pool' (default) runs calls on worker threads; 'inline' on the caller's thread. */
-  mode?: 'pool' | 'inline';
+  /**
+   * 'pool' (default) runs calls on worker threads; 'inline' on the caller's thread; 'auto' each
+   * function where it costs least: inline when its measured run time is below the pool's round
+   * trip, else in the pool (src/runtime/auto.ts). $metrics().placement shows the choice.
+   */
+  mode?: 'pool' | 'inline' | 'auto';
+  /** mode 'auto' only: where named functions run, whatever their run time (`fn` or `Class.method`). */
+  placement?: Record<string, 'inline' | 'pool'>;
   /** Worker threads: a number (fixed) or bounds. Default: min 1, max = available cores. */
   threads?: number | { min?: number; max?: number };
   /** Threads above `min` that stay idle this long are stopped. Default 30 000 ms. */
@@ -78,8 +86,8 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     throw new OffloadLoadError(`cannot import ${resolved.gluePath}: ${(error as Error).message}. Rebuild it with \`offload build\`.`, error);
   }
   const threaded = compiled.sharedMemory;
-  if (threaded && mode === 'inline') {
-    throw new OffloadBadArgumentError("this package is built with --threads; its rayon threads need mode 'pool', where a call may block while they work.");
+  if (threaded && mode !== 'pool') {
+    throw new OffloadBadArgumentError(`this package is built with --threads; its rayon threads need mode 'pool', where a call may block while they work (mode was '${mode}').`);
   }
   if (!threaded && options.threadsPerInstance !== undefined) {
     throw new OffloadBadArgumentError(`threadsPerInstance needs a package built with \`offload build --threads\`; ${resolved.wasmPath} is not.`);
@@ -100,14 +108,15 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
     memoryMaxBytes: compiled.memoryMaxBytes,
     memoryLimited: compiled.memoryLimited,
     shape,
-    init: options.init && { function: options.init.function, args: mode === 'pool' ? shareBytes(options.init.args ?? []) : (options.init.args ?? []) },
+    init: options.init && { function: options.init.function, args: mode !== 'inline' ? shareBytes(options.init.args ?? []) : (options.init.args ?? []) },
     maxResultBytes: (options.maxResultMb ?? 256) * 2 ** 20,
   };
   // A threaded package runs one instance unless told otherwise: its parallelism is rayon's.
   const requested = options.threads ?? (threaded ? 1 : undefined);
   let executor: Executor;
+  const metrics = new Metrics();
   if (mode === 'inline') {
-    executor = await InlineExecutor.create(config);
+    executor = await InlineExecutor.create(config, metrics);
   } else {
     const defaults = defaultThreads();
     const threads = typeof requested === 'number' ? { min: requested, max: requested } : requested ?? {};
@@ -125,16 +134,16 @@ export async function load<M = Record<string, unknown>>(pkg: PackageLocation, op
       maxThreads: max,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       maxQueue: options.maxQueue ?? Infinity,
-    });
+    }, metrics);
     try {
       // Surfaces a broken package (glue that will not import, a start function that panics)
       // here rather than on the first call.
       await pool.ready();
+      executor = mode === 'auto' ? new AutoExecutor(pool, await InlineExecutor.create(config, metrics), options.placement) : pool;
     } catch (error) {
       await pool.close();
       throw error;
     }
-    executor = pool;
   }
   const finalizer = new FinalizationRegistry<ObjectRef>((ref) => executor.release(ref));
   return buildProxy<M>({ executor, shape, timeoutMs: options.timeoutMs, queueTimeoutMs: options.queueTimeoutMs }, finalizer);
@@ -147,8 +156,17 @@ function validate(options: LoadOptions, mode: string): void {
       throw new OffloadBadArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}.`);
     }
   };
-  if (mode !== 'pool' && mode !== 'inline') {
-    throw new OffloadBadArgumentError(`mode must be 'pool' or 'inline', got ${String(mode)}.`);
+  if (mode !== 'pool' && mode !== 'inline' && mode !== 'auto') {
+    throw new OffloadBadArgumentError(`mode must be 'pool', 'inline' or 'auto', got ${String(mode)}.`);
+  }
+  if (options.placement !== undefined) {
+    if (mode !== 'auto') throw new OffloadBadArgumentError(`placement only applies to mode 'auto' (mode is '${mode}').`);
+    for (const [name, where] of Object.entries(options.placement)) {
+      if (where !== 'inline' && where !== 'pool') throw new OffloadBadArgumentError(`placement.${name} must be 'inline' or 'pool', got ${String(where)}.`);
+      if (where === 'inline' && options.timeoutMs !== undefined) {
+        throw new OffloadBadArgumentError(`placement.${name} is 'inline', where timeoutMs cannot be enforced; drop one of them.`);
+      }
+    }
   }
   if (mode === 'inline' && options.timeoutMs !== undefined) {
     throw new OffloadBadArgumentError(

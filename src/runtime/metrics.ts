@@ -24,7 +24,7 @@ export interface FunctionMetrics extends FunctionTotals {
 }
 
 export interface PoolMetrics {
-  mode: 'pool' | 'inline';
+  mode: 'pool' | 'inline' | 'auto';
   /** Calls accepted but not yet started. */
   queueDepth: number;
   /** Calls running now. */
@@ -42,6 +42,13 @@ export interface PoolMetrics {
    * --no-simd build. Always set for packages opened with load().
    */
   simdVariant?: SimdVariant;
+  /** mode 'auto': where each function called so far runs now (src/runtime/auto.ts). */
+  placement?: Record<string, 'inline' | 'pool'>;
+  /**
+   * mode 'auto': what a pooled call costs beyond its run time (ms, a running average), the
+   * line between the two placements. Undefined until a call has found a thread free.
+   */
+  roundTripMs?: number | undefined;
 }
 
 export interface MetricsSnapshot extends PoolMetrics {

@@ -61,6 +61,13 @@ interface PendingCall {
   callbacks: Callback[];
   /** What the call is expected to run for, from its function's past calls (ms). */
   estimateMs: number;
+  /** Written to a thread that had nothing else to do, the moment it was made. */
+  foundThreadFree: boolean;
+}
+
+/** A running average that follows change within a few samples. */
+function average(known: number | undefined, sample: number): number {
+  return known === undefined ? sample : known + ESTIMATE_WEIGHT * (sample - known);
 }
 
 /** Work handed ahead to a busy thread, beyond its running call, by expected run time. */
@@ -77,7 +84,7 @@ export class Pool implements Executor {
   readonly #options: PoolOptions;
   readonly #queue = new Queue<PendingCall>();
   readonly #workers = new Set<Thread>();
-  readonly #metrics = new Metrics();
+  readonly #metrics: Metrics;
   #closed = false;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
@@ -100,9 +107,19 @@ export class Pool implements Executor {
   /** The arguments each function writes into (`&mut [T]`), which must not share memory. */
   readonly #mutated = new Map<string, readonly number[]>();
 
-  constructor(config: InstanceConfig, options: PoolOptions) {
+  /**
+   * What a call costs beyond its run time when it finds a thread free: writing it, waking the
+   * thread, learning of the answer (ms, a running average). Mode 'auto' compares run times with it.
+   */
+  #roundTripMs: number | undefined;
+  /** The call being accepted by run(), while it looks for a thread. */
+  #arriving: PendingCall | undefined;
+
+  /** `metrics` is shared when another executor records into the same counts (mode 'auto'). */
+  constructor(config: InstanceConfig, options: PoolOptions, metrics = new Metrics()) {
     this.#config = config;
     this.#options = options;
+    this.#metrics = metrics;
     this.#answers = new AnswerWatch(this.#answerCounter, {
       signalThreads: () => {
         for (const worker of this.#workers) worker.channel.signal();
@@ -123,6 +140,15 @@ export class Pool implements Executor {
     });
     this.#spawn((error) => (error ? rejectReady(error) : resolveReady()));
     for (let i = 1; i < options.minThreads; i++) this.#spawn();
+  }
+
+  /** A function's expected run time on a thread (ms), once it has run here. */
+  estimateMs(label: string): number | undefined {
+    return this.#estimates.get(label);
+  }
+
+  get roundTripMs(): number | undefined {
+    return this.#roundTripMs;
   }
 
   /** Resolves once one thread has built its instance; rejects if that failed. */
@@ -159,12 +185,15 @@ export class Pool implements Executor {
         pinnedTo,
         callbacks,
         estimateMs: this.#estimates.get(task.label) ?? AHEAD_BUDGET_MS,
+        foundThreadFree: false,
       };
       const queueTimeoutMs = task.queueTimeoutMs;
       if (queueTimeoutMs !== undefined) call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
       if (pinnedTo) pinnedTo.pinned.push(call);
       else this.#queue.push(call);
+      this.#arriving = call;
       this.#dispatch();
+      this.#arriving = undefined;
     });
   }
 
@@ -268,6 +297,7 @@ export class Pool implements Executor {
 
   #start(worker: Thread, call: PendingCall): void {
     clearTimeout(worker.idleTimer);
+    call.foundThreadFree = call === this.#arriving;
     worker.state = 'busy';
     worker.busySince = performance.now();
     worker.thread.ref();
@@ -406,7 +436,7 @@ export class Pool implements Executor {
     if (worker.state === 'dead' || !call || call.request.id !== message.id) return;
     clearTimeout(call.timer);
     worker.current = undefined;
-    this.#learn(call.task.label, message.runMs);
+    this.#learn(call, message.runMs);
     applyWriteBack(call.task.args, message);
     if (message.ok) {
       const value = decodeResult(message.value, (objectId, className) => {
@@ -431,10 +461,11 @@ export class Pool implements Executor {
     this.#dispatch();
   }
 
-  /** Folds a call's run time into its function's estimate. */
-  #learn(label: string, runMs: number): void {
-    const known = this.#estimates.get(label);
-    this.#estimates.set(label, known === undefined ? runMs : known + ESTIMATE_WEIGHT * (runMs - known));
+  /** Folds a call's run time into its function's estimate, and its overhead into the round trip's. */
+  #learn(call: PendingCall, runMs: number): void {
+    this.#estimates.set(call.task.label, average(this.#estimates.get(call.task.label), runMs));
+    // Only a call that found its thread free measures the round trip; others also waited.
+    if (call.foundThreadFree) this.#roundTripMs = average(this.#roundTripMs, performance.now() - call.enqueuedAt - runMs);
   }
 
   /** The arguments `task`'s function writes into, from the glue's shape (looked up once). */

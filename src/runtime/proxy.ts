@@ -7,7 +7,6 @@ import { ObjectRef } from './executor.js';
 import { OffloadBadArgumentError } from './errors.js';
 import type { GlueShape } from './glue-shape.js';
 import type { MetricsSnapshot } from './metrics.js';
-import type { CallOp } from './protocol.js';
 import { isMarkedForTransfer, scan } from './transfer.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the glue's types are arbitrary */
@@ -79,7 +78,7 @@ export interface OffloadControls<M> {
   $metrics(): MetricsSnapshot;
   /** The same package with per-call options, e.g. `api.$with({ timeoutMs: 50 }).f(x)`. */
   $with(options: CallOptions): Offloaded<M>;
-  readonly $mode: 'pool' | 'inline';
+  readonly $mode: 'pool' | 'inline' | 'auto';
 }
 
 type ExportKeys<M> = {
@@ -107,21 +106,34 @@ interface ProxyContext {
 
 const handles = new WeakMap<object, ObjectRef>();
 
+/** What every call through one proxy function shares (all but the arguments), built once. */
+type CallSite = Pick<CallTask, 'op' | 'name' | 'label' | 'className' | 'target' | 'makesObjects'>;
+
 export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegistry<ObjectRef>): Offloaded<M> {
   const { executor, shape } = context;
-  const send = async (op: CallOp, name: string, label: string, args: unknown[], extra: Partial<CallTask> = {}): Promise<unknown> => {
-    const encoded = args.map((a) => (typeof a === 'object' && a !== null ? (handles.get(a) ?? a) : a));
-    const task: CallTask = {
-      op,
-      name,
-      label,
-      args: encoded,
-      transfer: collectTransfers(encoded),
-      timeoutMs: context.timeoutMs,
-      queueTimeoutMs: context.queueTimeoutMs,
-      ...extra,
-    };
-    return wrapResult(await executor.run(task));
+  const runsHere = isRunningHere(executor) ? executor : undefined;
+  /** `args` is the proxy function's own rest array, so it may be rewritten in place. */
+  const send = (site: CallSite, args: unknown[]): Promise<unknown> => {
+    try {
+      const task: CallTask = {
+        op: site.op,
+        name: site.name,
+        label: site.label,
+        className: site.className,
+        target: site.target,
+        makesObjects: site.makesObjects,
+        args,
+        transfer: replaceHandles(args) ? collectTransfers(args) : [],
+        timeoutMs: context.timeoutMs,
+        queueTimeoutMs: context.queueTimeoutMs,
+      };
+      if (!runsHere) return executor.run(task).then(wrapResult);
+      const result = runsHere.runHere(task);
+      return result instanceof Promise ? result.then(wrapResult) : Promise.resolve(wrapResult(result));
+    } catch (error) {
+      // As from an async function: whatever goes wrong reaches the caller as a rejection.
+      return Promise.reject(error);
+    }
   };
 
   const wrapResult = (value: unknown): unknown => {
@@ -135,15 +147,13 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
     const on = { target: ref, className: ref.className };
     const remote: Record<string | symbol, unknown> = {};
     for (const [method, methodShape] of Object.entries(info?.methods ?? {})) {
-      const label = `${ref.className}.${method}`;
-      remote[method] = (...args: unknown[]) => send('method', method, label, args, { ...on, makesObjects: methodShape.returnsObject });
+      const site: CallSite = { op: 'method', name: method, label: `${ref.className}.${method}`, ...on, makesObjects: methodShape.returnsObject };
+      remote[method] = (...args: unknown[]) => send(site, args);
     }
     for (const property of info?.getters ?? []) {
+      const site: CallSite = { op: 'get', name: property, label: `${ref.className}.${property}`, ...on };
       // A fresh read each time: the value lives in the instance and methods may change it.
-      Object.defineProperty(remote, property, {
-        enumerable: true,
-        get: () => send('get', property, `${ref.className}.${property}`, [], on),
-      });
+      Object.defineProperty(remote, property, { enumerable: true, get: () => send(site, []) });
     }
     const settable = new Set(info?.setters ?? []);
     remote.$set = async (property: string, value: unknown): Promise<void> => {
@@ -152,11 +162,11 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
           function: `${ref.className}.${property}`,
         });
       }
-      await send('set', property, `${ref.className}.${property}`, [value], on);
+      await send({ op: 'set', name: property, label: `${ref.className}.${property}`, ...on }, [value]);
     };
     const free = async (): Promise<void> => {
       if (ref.freed) return;
-      await send('free', ref.className, `${ref.className}.free`, [], on);
+      await send({ op: 'free', name: ref.className, label: `${ref.className}.free`, ...on }, []);
       ref.freed = true;
       finalizer.unregister(ref);
     };
@@ -171,15 +181,15 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
 
   const api: Record<string, unknown> = {};
   for (const [name, fnShape] of Object.entries(shape.functions)) {
-    api[name] = (...args: unknown[]) => send('call', name, name, args, { makesObjects: fnShape.returnsObject });
+    const site: CallSite = { op: 'call', name, label: name, makesObjects: fnShape.returnsObject };
+    api[name] = (...args: unknown[]) => send(site, args);
   }
   for (const [className, info] of Object.entries(shape.classes)) {
-    const remoteClass: Record<string, unknown> = {
-      create: (...args: unknown[]) => send('construct', className, `new ${className}`, args, { className, makesObjects: true }),
-    };
+    const create: CallSite = { op: 'construct', name: className, label: `new ${className}`, className, makesObjects: true };
+    const remoteClass: Record<string, unknown> = { create: (...args: unknown[]) => send(create, args) };
     for (const [name, staticShape] of Object.entries(info.statics)) {
-      remoteClass[name] = (...args: unknown[]) =>
-        send('static', name, `${className}.${name}`, args, { className, makesObjects: staticShape.returnsObject });
+      const site: CallSite = { op: 'static', name, label: `${className}.${name}`, className, makesObjects: staticShape.returnsObject };
+      remoteClass[name] = (...args: unknown[]) => send(site, args);
     }
     api[className] = Object.freeze(remoteClass);
   }
@@ -200,7 +210,28 @@ export function buildProxy<M>(context: ProxyContext, finalizer: FinalizationRegi
   return Object.freeze(api) as Offloaded<M>;
 }
 
+/** Swaps remote handles for the ObjectRefs they stand for; says whether any argument is an object. */
+function replaceHandles(args: unknown[]): boolean {
+  let objects = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg !== 'object' || arg === null) continue;
+    objects = true;
+    const ref = handles.get(arg);
+    if (ref) args[i] = ref;
+  }
+  return objects;
+}
+
 function collectTransfers(args: unknown[]): ArrayBuffer[] {
-  if (!args.some((a) => typeof a === 'object' && a !== null)) return [];
   return scan(args, (buffer, holder) => isMarkedForTransfer(holder) || isMarkedForTransfer(buffer)).transfer;
+}
+
+/** An executor on the caller's own thread (inline.ts) that can answer a call as it returns. */
+interface RunsHere extends Executor {
+  runHere(task: CallTask): unknown;
+}
+
+function isRunningHere(executor: Executor): executor is RunsHere {
+  return typeof (executor as Partial<RunsHere>).runHere === 'function';
 }
