@@ -1,10 +1,12 @@
-// `npm run bench`: the real workloads and the rayon scaling kernel in one go. Prints the side-by-side tables and
-// writes bench/results.json, docs/benchmarks.md and one SVG chart per workload.
-//   node --import tsx bench/run-all.ts [--only image,ml,markdown,embeddings,threads]
-import { mkdir, writeFile } from 'node:fs/promises';
+// `npm run bench`: the real workloads, the rayon scaling kernel and the call path in one go. Prints the
+// side-by-side tables and writes bench/results.json, docs/benchmarks.md and one SVG chart per workload.
+//   node --import tsx bench/run-all.ts [--only image,ml,markdown,embeddings,threads,callpath]
+// With --only, the other workloads keep their last results (from bench/results.json), marked with their date.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchCallPath } from './callpath.js';
 import { benchEmbeddings } from './embeddings.js';
 import { benchImage } from './image.js';
 import { machineInfo } from './lib/machine.js';
@@ -22,6 +24,7 @@ const WORKLOADS: Record<string, () => Promise<WorkloadResult>> = {
   markdown: benchMarkdown,
   embeddings: benchEmbeddings,
   threads: benchThreads,
+  callpath: benchCallPath,
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,11 +39,28 @@ const report: BenchReport = {
   workloads: [],
 };
 console.log(`offload benchmarks on ${report.machine.cpu} (${report.machine.cores} cores), Node ${report.machine.node}`);
-for (const name of chosen) {
+const earlier = values.only ? await lastResults() : [];
+for (const name of Object.keys(WORKLOADS)) {
+  if (!chosen.includes(name)) {
+    const kept = earlier.find((w) => w.workload === name);
+    if (kept) report.workloads.push(kept);
+    continue;
+  }
   console.log(`\n… running ${name}`);
-  const result = await WORKLOADS[name]!();
+  const result = { ...(await WORKLOADS[name]!()), measured: `${report.date}, Node ${report.machine.node}` };
   report.workloads.push(result);
   console.log(formatWorkload(result));
+  for (const [fact, value] of Object.entries(result.facts ?? {})) console.log(`  ${fact}: ${value}`);
+}
+
+/** The workloads of the last full or partial run, each stamped with when it was measured. */
+async function lastResults(): Promise<WorkloadResult[]> {
+  try {
+    const last = JSON.parse(await readFile(join(root, 'bench', 'results.json'), 'utf8')) as BenchReport;
+    return last.workloads.map((w) => ({ ...w, measured: w.measured ?? `${last.date}, Node ${last.machine.node}` }));
+  } catch {
+    return [];
+  }
 }
 
 await mkdir(join(root, 'docs', 'charts'), { recursive: true });

@@ -1,10 +1,9 @@
-// The call path against its physical limits (issue 15's goals), measured, not yet met: what
-// a cross-thread call costs at the floor of this hardware, how many trivial calls a pool
-// answers with 1000 in flight, how much main-thread time each costs, and what an 8 MB buffer
-// in and out costs through the pool against the inline call. bench/runtime.ts prints them.
+// Measuring tools for the call path against its physical limits (bench/callpath.ts uses them):
+// what a cross-thread round trip costs at the floor of this hardware, and bursts of calls in
+// flight with the main thread's time per call.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { stats } from './lib/measure.js';
+import { stats, type Stats } from './lib/measure.js';
 
 /**
  * A round trip through shared memory with no messages: the main thread stores a sequence
@@ -48,6 +47,8 @@ export async function sharedMemoryRoundTripMs(spinning: boolean, trips = 20_000)
 
 export interface BurstResult {
   callsPerSecond: number;
+  /** Wall time per call with `inFlight` of them outstanding, over the rounds. */
+  perCall: Stats;
   /** Main-thread (event-loop) active time per call, from performance.eventLoopUtilization(). */
   mainThreadUsPerCall: number;
 }
@@ -64,8 +65,8 @@ export async function bursts(
   inFlight: number,
   rounds: number,
 ): Promise<Record<string, BurstResult>> {
-  const seen: Record<string, { rate: number[]; cpu: number[] }> = {};
-  for (const name of Object.keys(contenders)) seen[name] = { rate: [], cpu: [] };
+  const seen: Record<string, { perCallMs: number[]; cpu: number[] }> = {};
+  for (const name of Object.keys(contenders)) seen[name] = { perCallMs: [], cpu: [] };
   for (let round = -1; round < rounds; round++) {
     for (const [name, call] of Object.entries(contenders)) {
       const utilisation = performance.eventLoopUtilization();
@@ -74,11 +75,14 @@ export async function bursts(
       const elapsedMs = performance.now() - started;
       const active = performance.eventLoopUtilization(utilisation).active;
       if (round < 0) continue; // warm-up
-      seen[name]!.rate.push(inFlight / (elapsedMs / 1000));
+      seen[name]!.perCallMs.push(elapsedMs / inFlight);
       seen[name]!.cpu.push((active * 1000) / inFlight);
     }
   }
   return Object.fromEntries(
-    Object.entries(seen).map(([name, s]) => [name, { callsPerSecond: stats(s.rate).medianMs, mainThreadUsPerCall: stats(s.cpu).medianMs }]),
+    Object.entries(seen).map(([name, s]) => {
+      const perCall = stats(s.perCallMs);
+      return [name, { callsPerSecond: 1000 / perCall.medianMs, perCall, mainThreadUsPerCall: stats(s.cpu).medianMs }];
+    }),
   );
 }

@@ -1,18 +1,16 @@
 // Runtime benchmark (not a test): one run, side by side, for a trivial call and ~1/10/100 ms
 // kernels: the glue called directly on the main thread, offload inline, offload pool, and
-// Piscina and tinypool running the same glue. Then the call path against its physical limits
-// (issue 15's goals: bench/runtime-limits.ts), multi-thread throughput and fresh-instance cost.
+// Piscina and tinypool running the same glue. Then multi-thread throughput, fresh-instance
+// cost, and the call path against its physical limits (bench/callpath.ts, with its goals).
 //
 //   node --import tsx bench/runtime.ts
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
-import { bursts, sharedMemoryRoundTripMs } from './runtime-limits.js';
-import { buildImageWasm } from '../examples/image/build.js';
+import { benchCallPath, writeGlueWorker } from './callpath.js';
+import { formatWorkload } from './report/table.js';
 import { compare, stats } from './lib/measure.js';
 import { load, type Offloaded } from '../src/runtime/index.js';
 import { GuestInstance } from '../src/runtime/guest.js';
@@ -42,20 +40,6 @@ const kernels = [
 ];
 
 // Piscina and tinypool run the same glue, initialised from the same compiled module.
-const cacheDir = new URL('./.cache/', import.meta.url);
-mkdirSync(cacheDir, { recursive: true });
-// The same worker body for both; only where the pool puts the user's workerData differs.
-function writeGlueWorker(file: string, userData: string): URL {
-  const url = new URL(file, cacheDir);
-  writeFileSync(url, [
-    "import { workerData } from 'node:worker_threads';",
-    `const { glueUrl, module } = ${userData};`,
-    'const glue = await import(glueUrl);',
-    'glue.initSync({ module });',
-    'export default function run(rounds) { return rounds === 0 ? glue.noop() : glue.work(rounds); }',
-  ].join('\n'));
-  return url;
-}
 const piscinaWorker = writeGlueWorker('piscina-worker.mjs', 'workerData');
 const tinypoolWorker = writeGlueWorker('tinypool-worker.mjs', 'workerData[1]'); // [tinypool's own, the user's]
 
@@ -91,10 +75,6 @@ async function latencies(rounds: number, samples: number): Promise<number[]> {
   return contenders.map(([name]) => stats[name]!.medianMs / batch);
 }
 
-async function measure(fn: (rounds: number) => unknown, rounds: number, samples: number): Promise<number> {
-  return (await compare({ only: () => fn(rounds) }, { warmup: 50, minRounds: samples, maxRounds: samples, minTimeMs: 0 })).only!.medianMs;
-}
-
 const fmt = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
 console.log(`machine: ${threads} cores, node ${process.version}; kernel: ${Math.round(roundsPerMs)} rounds/ms`);
 console.log('\nSequential latency, median per call (one thread each):');
@@ -111,59 +91,11 @@ const poolOverhead = poolMs - directMs;
 const piscinaOverhead = piscinaMs - directMs;
 console.log('\nRound-trip overhead (trivial call, minus direct):');
 console.log(`  offload inline ${fmt(inlineMs - directMs)}, offload pool ${fmt(poolOverhead)}, piscina ${fmt(piscinaOverhead)}`);
-// The floor under any worker pool: a bare postMessage ping-pong with an idle worker.
-const echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", { eval: true });
-const ping = (): Promise<unknown> => new Promise((resolve) => { echo.once('message', resolve); echo.postMessage(0); });
-const floorMs = await measure(ping, 0, 3000);
-await echo.terminate();
-console.log(`  bare postMessage round trip (the floor for any pool): ${fmt(floorMs)}`);
-console.log(`  pool / piscina overhead ratio: ${(poolOverhead / piscinaOverhead).toFixed(2)} (goal <= 1, aim 0.5)`);
+console.log(`  pool / piscina overhead ratio: ${(poolOverhead / piscinaOverhead).toFixed(2)} (the call path section below has the goals)`);
 for (const kernel of kernels.slice(1)) {
   const [d, , p, q] = results.get(kernel.label) as [number, number, number, number, number];
   console.log(`  ${kernel.label}: pool/direct ${(p / d).toFixed(3)}, piscina/direct ${(q / d).toFixed(3)}`);
 }
-
-// Issue 15: the call path against the hardware's floor. Goals, not yet met: printed as measured.
-const spinFloorMs = await sharedMemoryRoundTripMs(true);
-const sleepFloorMs = await sharedMemoryRoundTripMs(false);
-console.log('\nThe floor (shared-memory round trip, no messages, bench/runtime-limits.ts):');
-console.log(`  worker spinning ${fmt(spinFloorMs)}, worker asleep in Atomics.wait ${fmt(sleepFloorMs)}`);
-
-const IN_FLIGHT = 1000;
-const burst = await bursts({ 'offload pool': () => pool1.noop(), piscina: () => piscina1.run(0), tinypool: () => tinypool1.run(0) }, IN_FLIGHT, 9);
-console.log(`\n${IN_FLIGHT} trivial calls in flight, one thread each (median of 9 interleaved rounds):`);
-for (const [name, r] of Object.entries(burst)) {
-  console.log(`  ${name.padEnd(14)} ${Math.round(r.callsPerSecond).toString().padStart(8)} calls/s, main thread ${fmt(r.mainThreadUsPerCall / 1000)} per call`);
-}
-
-// An 8 MB RGBA photo in, 2 MB grey out: the image example's grayscale, pool against inline.
-const imagePkg = await buildImageWasm();
-type Image = typeof import('../examples/image/pkg/image_kernels.js');
-const imageInline = await load<Image>(imagePkg, { mode: 'inline' });
-const imagePool = await load<Image>(imagePkg, { threads: 1 });
-const rgba = await imageInline.decode(readFileSync(new URL('../examples/image/data/retina.jpg', import.meta.url)));
-const side = Math.sqrt(rgba.length / 4);
-const bigBuffer = await compare(
-  { inline: () => imageInline.grayscale(rgba, side, side), pool: () => imagePool.grayscale(rgba, side, side) },
-  { warmup: 3, minRounds: 30, maxRounds: 30, minTimeMs: 0 },
-);
-const [bigInlineMs, bigPoolMs] = [bigBuffer.inline!.medianMs, bigBuffer.pool!.medianMs];
-console.log(`\n8 MB in, 2 MB out (grayscale ${side}x${side}): inline ${fmt(bigInlineMs)}, pool ${fmt(bigPoolMs)}`);
-
-const goals: [string, number, string, boolean][] = [
-  ['trivial call, offload pool / piscina', poolMs / piscinaMs, '<= 0.1', poolMs / piscinaMs <= 0.1],
-  ['trivial call, offload pool / tinypool', poolMs / trivial[4]!, '(fact)', true],
-  ['trivial call, offload pool / spinning floor', poolMs / spinFloorMs, '(fact)', true],
-  ['inline overhead over direct, µs', (inlineMs - directMs) * 1000, '<= 1', (inlineMs - directMs) * 1000 <= 1],
-  [`${IN_FLIGHT} in flight, offload pool / piscina calls/s`, burst['offload pool']!.callsPerSecond / burst.piscina!.callsPerSecond, '>= 5', burst['offload pool']!.callsPerSecond / burst.piscina!.callsPerSecond >= 5],
-  ['main-thread µs per pooled call', burst['offload pool']!.mainThreadUsPerCall, '<= 3', burst['offload pool']!.mainThreadUsPerCall <= 3],
-  ['8 MB image, pool / inline', bigPoolMs / bigInlineMs, '<= 1.2', bigPoolMs / bigInlineMs <= 1.2],
-];
-console.log('\nGoals of issue 15 (the shared-memory channel), as this run measured them:');
-for (const [name, ratio, target, met] of goals) {
-  console.log(`  ${name.padEnd(48)} ${ratio.toFixed(2).padStart(8)}  ${target.padEnd(8)} ${target === '(fact)' ? '' : met ? 'met' : 'MISSED'}`);
-}
-await Promise.all([imageInline.$close(), imagePool.$close()]);
 
 // Throughput for the 10 ms kernel: N threads against one.
 const tenMs = kernels[2]!.rounds;
@@ -191,3 +123,7 @@ for (let generation = 1; generation <= 40; generation++) {
 console.log(`\nFresh instance from the compiled module (initSync): median ${fmt(stats(instanceTimes).medianMs)} (goal < 1 ms)`);
 
 await Promise.all([inline.$close(), pool1.$close(), poolN.$close(), piscina1.destroy(), tinypool1.destroy()]);
+
+const callPath = await benchCallPath();
+console.log(formatWorkload(callPath));
+for (const [fact, value] of Object.entries(callPath.facts ?? {})) console.log(`  ${fact}: ${value}`);

@@ -40,4 +40,6 @@ export interface WorkloadResult {
   goals: Goal[];
   /** Anything else worth publishing (accuracy, model size, ...). */
   facts?: Record<string, string | number>;
+  /** When and on which Node it was measured (set by run-all; a partial run keeps the others' stamps). */
+  measured?: string;
 }

@@ -29,6 +29,7 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: (workload: st
   ];
   for (const result of report.workloads) {
     out.push('', `## ${result.title}`, '', `![${result.title}](${chartPath(result.workload)})`, '');
+    if (result.measured) out.push(`Measured ${result.measured}.`, '');
     if (result.inputs.length) out.push(`Inputs: ${result.inputs.map(escape).join('; ')}.`, '');
     for (const [task, rows] of rowsByTask(result.rows.filter((r) => !r.perItem))) {
       out.push(`### ${task}`, '', '| implementation | median | p10–p90 | × fastest | samples |', '| --- | ---: | ---: | ---: | ---: |');

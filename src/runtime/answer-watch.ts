@@ -8,6 +8,7 @@
 // calls still lets timers and I/O run.
 
 import { performance } from 'node:perf_hooks';
+import { ANSWERS, POOL_WAITING } from './channel-layout.js';
 
 /** Longest single spin for an answer. */
 const SPIN_MAX_MS = 0.02;
@@ -56,7 +57,7 @@ export class AnswerWatch {
   /** No more answers will be needed: lets a pending wait end. */
   close(): void {
     this.#closed = true;
-    Atomics.notify(this.#counter, 0);
+    Atomics.notify(this.#counter, ANSWERS);
   }
 
   readonly #collect = (): void => {
@@ -65,7 +66,7 @@ export class AnswerWatch {
     for (;;) {
       source.signalThreads();
       // Read before draining: an answer written after the drain then moves the counter past it.
-      const seen = Atomics.load(this.#counter, 0);
+      const seen = Atomics.load(this.#counter, ANSWERS);
       // Settling answers can hand more calls to threads: look again until nothing moved.
       if (source.drain() > 0) continue;
       if (this.#closed || this.#waiting || source.unanswered() === 0) return;
@@ -76,13 +77,18 @@ export class AnswerWatch {
   };
 
   #wait(seen: number): void {
-    const wait = waitAsync(this.#counter, 0, seen);
+    // Said before the wait: a thread that answers after this notifies; one that answered
+    // before it moved the counter past `seen`, and the wait returns at once.
+    Atomics.store(this.#counter, POOL_WAITING, 1);
+    const wait = waitAsync(this.#counter, ANSWERS, seen);
     if (!wait.async) {
+      Atomics.store(this.#counter, POOL_WAITING, 0);
       this.schedule();
       return;
     }
     this.#waiting = true;
     void wait.value.then(() => {
+      Atomics.store(this.#counter, POOL_WAITING, 0);
       this.#waiting = false;
       this.#collect();
     });
@@ -98,7 +104,7 @@ export class AnswerWatch {
     let moved = false;
     let now = started;
     while (!moved && now < until) {
-      moved = Atomics.load(this.#counter, 0) !== seen;
+      moved = Atomics.load(this.#counter, ANSWERS) !== seen;
       if (!moved) now = performance.now();
     }
     this.#spinLeftMs -= performance.now() - started;

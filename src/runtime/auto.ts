@@ -13,20 +13,23 @@ import { ObjectRef } from './executor.js';
 import type { InlineExecutor } from './inline.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type { Pool } from './pool.js';
+import { RecentMedian } from './recent-median.js';
 
 export type Placement = 'inline' | 'pool';
 
-/** Pool calls a function makes before its placement is decided. */
-const MEASURED_CALLS = 3;
+/** Pool calls a function makes before its placement is decided: a full window of run times. */
+const MEASURED_CALLS = 8;
+/** One inline call in this many is timed: two clock reads cost a fifth of a trivial inline call. */
+const TIMED_EVERY = 8;
 /** A function inline runs back in the pool once it takes this many round trips. */
 const BACK_TO_POOL = 2;
-const WEIGHT = 0.2;
 
 interface FunctionPlace {
   placement: Placement;
-  /** Run time measured on the caller's thread while inline (ms, running average). */
-  inlineMs: number | undefined;
+  /** Run times measured on the caller's thread while inline (one call in TIMED_EVERY). */
+  inlineMs: RecentMedian;
   poolCalls: number;
+  inlineCalls: number;
 }
 
 export class AutoExecutor implements Executor {
@@ -58,11 +61,11 @@ export class AutoExecutor implements Executor {
       this.#decide(task.label, place);
       return this.#pool.run(task);
     }
-    // The guest runs synchronously inside run(), so this times the call itself.
+    if (place.inlineCalls++ % TIMED_EVERY !== 0) return this.#inline.runHere(task);
+    // The guest runs synchronously inside runHere(), so this times the call itself.
     const started = performance.now();
     const result = this.#inline.runHere(task);
-    const ms = performance.now() - started;
-    place.inlineMs = place.inlineMs === undefined ? ms : place.inlineMs + WEIGHT * (ms - place.inlineMs);
+    place.inlineMs.add(performance.now() - started);
     this.#decide(task.label, place);
     return result;
   }
@@ -77,7 +80,7 @@ export class AutoExecutor implements Executor {
   #placeOf(label: string): FunctionPlace {
     let place = this.#places.get(label);
     if (!place) {
-      place = { placement: this.#overrides[label] ?? 'pool', inlineMs: undefined, poolCalls: 0 };
+      place = { placement: this.#overrides[label] ?? 'pool', inlineMs: new RecentMedian(), poolCalls: 0, inlineCalls: 0 };
       this.#places.set(label, place);
     }
     return place;
@@ -91,9 +94,10 @@ export class AutoExecutor implements Executor {
       const runMs = this.#pool.estimateMs(label);
       if (place.poolCalls >= MEASURED_CALLS && runMs !== undefined && runMs < roundTripMs) {
         place.placement = 'inline';
-        place.inlineMs = undefined;
+        place.inlineMs = new RecentMedian();
+        place.inlineCalls = 0;
       }
-    } else if (place.inlineMs !== undefined && place.inlineMs > BACK_TO_POOL * roundTripMs) {
+    } else if ((place.inlineMs.value ?? 0) > BACK_TO_POOL * roundTripMs) {
       place.placement = 'pool';
       place.poolCalls = 0;
     }

@@ -23,6 +23,11 @@ export const RESULTS_READ = 2;
 /** 1 while the worker sleeps in Atomics.wait: the pool must notify to wake it. */
 export const WORKER_ASLEEP = 3;
 
+/** Int32 indices into the pool's signal, shared by all its threads: answers written, and 1 while the pool waits for them. */
+export const ANSWERS = 0;
+export const POOL_WAITING = 1;
+export const SIGNAL_BYTES = 8;
+
 export const RING_BYTES = CONTROL_BYTES + 2 * SLOTS * SLOT_BYTES;
 
 export function callSlot(sequence: number): number {

@@ -9,7 +9,7 @@ import { NO_FIT, SlotCodec } from './channel-codec.js';
 import type { CallPortMessage, ChannelEnds } from './channel-caller.js';
 import {
   CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
-  WORKER_ASLEEP, callSlot, callTargets, classNames, resultSlot, type CallTargetKey,
+  WORKER_ASLEEP, ANSWERS, POOL_WAITING, callSlot, callTargets, classNames, resultSlot, type CallTargetKey,
 } from './channel-layout.js';
 import type { GlueShape } from './glue-shape.js';
 import type { CallRequest, CallResponse, ReleaseRequest, WorkerRequest } from './protocol.js';
@@ -104,8 +104,9 @@ export class ServeChannel {
   #publish(): void {
     this.#answered++;
     Atomics.store(this.#control, RESULTS_WRITTEN, this.#answered);
-    Atomics.add(this.#signal, 0, 1);
-    Atomics.notify(this.#signal, 0);
+    Atomics.add(this.#signal, ANSWERS, 1);
+    // A notify costs a lock even with nobody waiting; the pool says when it waits.
+    if (Atomics.load(this.#signal, POOL_WAITING) === 1) Atomics.notify(this.#signal, ANSWERS);
   }
 
   #inBulk(value: unknown): boolean {

@@ -44,6 +44,9 @@ export class PoolWorker<Call> {
   readonly #helperTraps: BroadcastChannel | undefined;
   /** Set by the pool: what to do when a helper of this thread's instance trapped. */
   onHelperTrap: (fault: Fault) => void = () => undefined;
+  /** Whether the thread keeps the process alive (a new Worker does). */
+  #holding = true;
+  #letGoQueued = false;
 
   constructor(config: InstanceConfig, signal: SharedArrayBuffer) {
     const channel = new CallChannel(config.shape, signal);
@@ -85,11 +88,38 @@ export class PoolWorker<Call> {
     Atomics.notify(this.#callbackSignal, 0);
   }
 
+  /** A busy thread keeps the process alive. */
+  holdProcess(): void {
+    if (this.#holding) return;
+    this.thread.ref();
+    this.#holding = true;
+  }
+
+  /**
+   * An idle thread must not keep the process alive. Let go at the next turn of the event loop,
+   * if it is still idle then: ref() and unref() cross into C++, which calls back to back in one
+   * turn would pay on every call.
+   */
+  letProcessExit(): void {
+    if (!this.#holding || this.#letGoQueued) return;
+    this.#letGoQueued = true;
+    setImmediate(() => {
+      this.#letGoQueued = false;
+      // Only an idle thread lets go: a busy one works, a dead one is being waited for (stop()).
+      if (this.state !== 'idle' || !this.#holding) return;
+      this.thread.unref();
+      this.#holding = false;
+    }).unref();
+  }
+
   /** Ends the thread; its state is the scheduler's to settle first. */
   stop(): Promise<number> {
     this.#callbackPort.close();
     this.channel.close();
     this.#helperTraps?.close();
+    // An idle thread is unref'd; until it has ended, the process must wait for it, or an
+    // awaited $close() would leave the event loop empty and the caller's await unsettled.
+    this.holdProcess();
     return this.thread.terminate();
   }
 }

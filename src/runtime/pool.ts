@@ -28,8 +28,10 @@ import { faultToError } from './faults.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
 import { AnswerWatch } from './answer-watch.js';
+import { SIGNAL_BYTES } from './channel-layout.js';
 import type { CallbackRequest, CallRequest, CallResponse, InstanceConfig, WorkerMessage } from './protocol.js';
 import { Queue } from './queue.js';
+import { RecentMedian } from './recent-median.js';
 import { applyWriteBack, decodeResult, encodeCall, runCallback, type Callback } from './wire.js';
 
 export interface PoolOptions {
@@ -65,15 +67,11 @@ interface PendingCall {
   foundThreadFree: boolean;
 }
 
-/** A running average that follows change within a few samples. */
-function average(known: number | undefined, sample: number): number {
-  return known === undefined ? sample : known + ESTIMATE_WEIGHT * (sample - known);
-}
+
 
 /** Work handed ahead to a busy thread, beyond its running call, by expected run time. */
 const AHEAD_BUDGET_MS = 1;
-/** Weight of the newest run time in a function's running estimate. */
-const ESTIMATE_WEIGHT = 0.2;
+
 
 type Thread = PoolWorker<PendingCall>;
 
@@ -100,18 +98,18 @@ export class Pool implements Executor {
   #home: Thread | undefined;
   #lastInitFailure: OffloadCallError | undefined;
   /** Every thread bumps it after each answer; the watch waits on it. */
-  readonly #answerCounter = new SharedArrayBuffer(4);
+  readonly #answerCounter = new SharedArrayBuffer(SIGNAL_BYTES);
   readonly #answers: AnswerWatch;
-  /** Each function's expected run time (ms): a running average of its calls' run times. */
-  readonly #estimates = new Map<string, number>();
+  /** Each function's expected run time (ms): the median of its last calls' run times. */
+  readonly #estimates = new Map<string, RecentMedian>();
   /** The arguments each function writes into (`&mut [T]`), which must not share memory. */
   readonly #mutated = new Map<string, readonly number[]>();
 
   /**
-   * What a call costs beyond its run time when it finds a thread free: writing it, waking the
-   * thread, learning of the answer (ms, a running average). Mode 'auto' compares run times with it.
+   * What the last calls that found a thread free cost beyond their run time (writing, waking
+   * the thread, learning of the answer), in ms. Mode 'auto' compares run times with it.
    */
-  #roundTripMs: number | undefined;
+  readonly #roundTrip = new RecentMedian();
   /** The call being accepted by run(), while it looks for a thread. */
   #arriving: PendingCall | undefined;
 
@@ -144,11 +142,12 @@ export class Pool implements Executor {
 
   /** A function's expected run time on a thread (ms), once it has run here. */
   estimateMs(label: string): number | undefined {
-    return this.#estimates.get(label);
+    return this.#estimates.get(label)?.value;
   }
 
+  /** The median round trip of the last calls that found a thread free; undefined until there are enough. */
   get roundTripMs(): number | undefined {
-    return this.#roundTripMs;
+    return this.#roundTrip.settled ? this.#roundTrip.value : undefined;
   }
 
   /** Resolves once one thread has built its instance; rejects if that failed. */
@@ -184,7 +183,7 @@ export class Pool implements Executor {
         posted: false,
         pinnedTo,
         callbacks,
-        estimateMs: this.#estimates.get(task.label) ?? AHEAD_BUDGET_MS,
+        estimateMs: this.#estimates.get(task.label)?.value ?? AHEAD_BUDGET_MS,
         foundThreadFree: false,
       };
       const queueTimeoutMs = task.queueTimeoutMs;
@@ -300,7 +299,7 @@ export class Pool implements Executor {
     call.foundThreadFree = call === this.#arriving;
     worker.state = 'busy';
     worker.busySince = performance.now();
-    worker.thread.ref();
+    worker.holdProcess();
     this.#begin(worker, call);
     this.#post(worker, call);
   }
@@ -463,9 +462,11 @@ export class Pool implements Executor {
 
   /** Folds a call's run time into its function's estimate, and its overhead into the round trip's. */
   #learn(call: PendingCall, runMs: number): void {
-    this.#estimates.set(call.task.label, average(this.#estimates.get(call.task.label), runMs));
+    let estimate = this.#estimates.get(call.task.label);
+    if (!estimate) this.#estimates.set(call.task.label, (estimate = new RecentMedian()));
+    estimate.add(runMs);
     // Only a call that found its thread free measures the round trip; others also waited.
-    if (call.foundThreadFree) this.#roundTripMs = average(this.#roundTripMs, performance.now() - call.enqueuedAt - runMs);
+    if (call.foundThreadFree) this.#roundTrip.add(performance.now() - call.enqueuedAt - runMs);
   }
 
   /** The arguments `task`'s function writes into, from the glue's shape (looked up once). */
@@ -545,7 +546,7 @@ export class Pool implements Executor {
     if (worker.state === 'busy') worker.busyMs += performance.now() - worker.busySince;
     worker.state = 'idle';
     // An idle thread must not keep the process alive; a busy one must.
-    worker.thread.unref();
+    worker.letProcessExit();
     clearTimeout(worker.idleTimer);
     if (this.#workers.size > this.#options.minThreads && Number.isFinite(this.#options.idleTimeoutMs)) {
       worker.idleTimer = setTimeout(() => {

@@ -1,0 +1,33 @@
+// The median of the last few samples of a time: what the pool expects a function to run for,
+// and what its round trip costs. A running average would carry the first calls (cold code, a
+// sleeping thread: often a hundred times slower) for dozens of calls; a median of the last
+// eight forgets them after five, and one stray sample never moves it.
+
+const WINDOW = 8;
+
+export class RecentMedian {
+  readonly #samples = new Float64Array(WINDOW);
+  readonly #sorted = new Float64Array(WINDOW);
+  #count = 0;
+  #value: number | undefined;
+
+  add(sample: number): void {
+    this.#samples[this.#count % WINDOW] = sample;
+    this.#count++;
+    const n = Math.min(this.#count, WINDOW);
+    const sorted = this.#sorted.subarray(0, n);
+    sorted.set(this.#samples.subarray(0, n));
+    sorted.sort();
+    this.#value = sorted[n >> 1];
+  }
+
+  /** The median of the samples so far (at most the last eight); undefined before the first. */
+  get value(): number | undefined {
+    return this.#value;
+  }
+
+  /** True once the window is full: the median no longer leans on the first samples alone. */
+  get settled(): boolean {
+    return this.#count >= WINDOW;
+  }
+}
