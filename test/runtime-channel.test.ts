@@ -60,6 +60,13 @@ describe('the shared-memory channel', () => {
     assert.equal(huge.byteLength, 5_000_000, 'a plain call leaves the caller its buffer');
   });
 
+  test('a typed array in a SharedArrayBuffer crosses by reference', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(200_000));
+    shared.set(bytes(200_000, 5));
+    assert.equal(await api.sum_bytes(shared), sum(shared));
+    assert.deepEqual(await api.reverse_bytes(shared), shared.slice().reverse());
+  });
+
   test('transfer() moves the buffer over the port instead of copying it', async () => {
     const data = bytes(100_000, 4);
     const expected = data.slice().reverse();

@@ -174,6 +174,8 @@ export class CallChannel {
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
       if (!ArrayBuffer.isView(arg) || arg.byteLength <= SLOT_BYTES / 4 || typedKind(arg) === undefined || mutated.includes(i)) continue;
+      // Already shared memory: it crosses by reference over the port, with no copy at all.
+      if (arg.buffer instanceof SharedArrayBuffer) continue;
       (chosen ??= new Set()).add(i);
       bytes += bulkBytes(arg);
     }
