@@ -7,12 +7,18 @@ import { performance } from 'node:perf_hooks';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { NO_FIT, SlotCodec } from './channel-codec.js';
 import type { CallPortMessage, ChannelEnds } from './channel-caller.js';
-import {
-  CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
-  WORKER_ASLEEP, ANSWERS, POOL_WAITING, callSlot, callTargets, classNames, resultSlot, type CallTargetKey,
-} from './channel-layout.js';
+import * as layout from './channel-layout.js';
+import type { CallTargetKey } from './channel-layout.js';
 import type { GlueShape } from './glue-shape.js';
 import type { CallRequest, CallResponse, ReleaseRequest, WorkerRequest } from './protocol.js';
+
+// Copied into module constants once: a worker started from source loads this file through a
+// CommonJS transform, where every read of an imported binding is a getter call, and the idle
+// loop below reads them millions of times.
+const {
+  CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
+  WORKER_ASLEEP, ANSWERS, POOL_WAITING, callSlot, callTargets, classNames, resultSlot,
+} = layout;
 
 /** How long a worker keeps looking for the next call before it sleeps. */
 const SPIN_MS = 0.05;

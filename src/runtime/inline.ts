@@ -67,7 +67,7 @@ export class InlineExecutor implements Executor {
   }
 
   #runOn(instance: GuestInstance, task: CallTask, queueWaitMs: number): unknown {
-    const spec = encodeCall(task, (ref) => checkRef(ref, instance, task.label));
+    const spec = encodeCall(task, this.#checkRef);
     this.#metrics.started(task.label, queueWaitMs);
     this.#running++;
     const called = instance.call(0, spec);
@@ -88,11 +88,14 @@ export class InlineExecutor implements Executor {
     }
     if (task.op === 'free' && task.target) task.target.freed = true;
     this.#metrics.finished(task.label, response.runMs);
-    const value = response.value;
-    // Only an object can be, or hold, an object the call returned.
-    if (typeof value !== 'object' || value === null) return value;
-    return decodeResult(value, (objectId, className) => new ObjectRef(instance, objectId, className));
+    return decodeResult(response.value, (objectId, className) => new ObjectRef(instance, objectId, className));
   }
+
+  /** An object a call names must be alive, in the instance calls run on now. */
+  readonly #checkRef = (ref: ObjectRef, task: CallTask): void => {
+    if (ref.freed) throw new OffloadBadArgumentError(`${task.label}: a ${ref.className} passed to it was already freed.`, { function: task.label });
+    if (ref.owner !== this.#instance) throw new OffloadInstanceLostError(task.label, 'was replaced after a trap');
+  };
 
   #replace(): void {
     this.#replaced++;
@@ -131,11 +134,6 @@ export class InlineExecutor implements Executor {
   }
 }
 
-/** An object a call names must be alive, in the instance the call runs on. */
-function checkRef(ref: ObjectRef, instance: GuestInstance, label: string): void {
-  if (ref.freed) throw new OffloadBadArgumentError(`${label}: a ${ref.className} passed to it was already freed.`, { function: label });
-  if (ref.owner !== instance) throw new OffloadInstanceLostError(label, 'was replaced after a trap');
-}
 
 async function startInstance(config: InstanceConfig, generation: number): Promise<GuestInstance> {
   try {

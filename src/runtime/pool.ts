@@ -162,7 +162,9 @@ export class Pool implements Executor {
     let request: CallRequest;
     try {
       pinnedTo = this.#ownerOf(task);
-      request = { type: 'call', id: nextCallId++, ...encodeCall(task, (ref) => this.#checkUsable(task, ref), callbacks) };
+      request = encodeCall(task, this.#checkUsable, callbacks) as CallRequest;
+      request.type = 'call';
+      request.id = nextCallId++;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -224,10 +226,10 @@ export class Pool implements Executor {
   }
 
   /** Refuses an object the call cannot use: freed, or on a thread that is gone. */
-  #checkUsable(task: CallTask, ref: ObjectRef): void {
+  readonly #checkUsable = (ref: ObjectRef, task: CallTask): void => {
     if (ref.freed) throw new OffloadBadArgumentError(`${task.label}: a ${ref.className} passed to it was already freed. Keep objects alive until the calls that use them have finished.`, { function: task.label });
     if ((ref.owner as Thread).state === 'dead') throw new OffloadInstanceLostError(task.label, 'was replaced after a trap, a timeout or a crash');
-  }
+  };
 
   /** The one thread the call must run on because its objects live there, if any. */
   #ownerOf(task: CallTask): Thread | undefined {

@@ -14,11 +14,15 @@ export class RecentMedian {
   add(sample: number): void {
     this.#samples[this.#count % WINDOW] = sample;
     this.#count++;
-    const n = Math.min(this.#count, WINDOW);
-    const sorted = this.#sorted.subarray(0, n);
-    sorted.set(this.#samples.subarray(0, n));
-    sorted.sort();
-    this.#value = sorted[n >> 1];
+    if (this.#count >= WINDOW) {
+      // The common case, without allocating: it runs for every answer.
+      this.#sorted.set(this.#samples);
+      this.#sorted.sort();
+      this.#value = this.#sorted[WINDOW >> 1];
+    } else {
+      const sorted = this.#samples.slice(0, this.#count).sort();
+      this.#value = sorted[this.#count >> 1];
+    }
   }
 
   /** The median of the samples so far (at most the last eight); undefined before the first. */

@@ -13,26 +13,30 @@ export type Callback = (...args: unknown[]) => unknown;
  * The call as an instance receives it. `visit` sees every ObjectRef, the target first, so the
  * executor can check where it lives. JS functions are collected into `callbacks` and sent as
  * their index when a list is given (the guest runs on another thread), and passed as they are
- * otherwise (inline mode: same thread).
+ * otherwise (inline mode: same thread). Loops, not closures: this runs on every call.
  */
-export function encodeCall(task: CallTask, visit: (ref: ObjectRef) => void, callbacks?: Callback[]): CallSpec {
-  if (task.target) visit(task.target);
-  const args = task.args.map((arg) => {
+export function encodeCall(task: CallTask, visit: (ref: ObjectRef, task: CallTask) => void, callbacks?: Callback[]): CallSpec {
+  if (task.target) visit(task.target, task);
+  const args = task.args.slice();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
     if (callbacks && typeof arg === 'function') {
       callbacks.push(arg as Callback);
-      return { [CALLBACK_KEY]: callbacks.length - 1 };
+      args[i] = { [CALLBACK_KEY]: callbacks.length - 1 };
+    } else if (arg instanceof ObjectRef) {
+      visit(arg, task);
+      args[i] = { [REF_KEY]: arg.objectId };
     }
-    if (!(arg instanceof ObjectRef)) return arg;
-    visit(arg);
-    return { [REF_KEY]: arg.objectId };
-  });
+  }
   return { op: task.op, name: task.name, args, className: task.className, objectId: task.target?.objectId };
 }
 
 /** A result as the caller sees it: objects the call returned become handles made by `toRef`. */
 export function decodeResult(value: unknown, toRef: (objectId: number, className: string) => ObjectRef): unknown {
-  const one = (v: unknown): unknown => (isWireObject(v) ? toRef(v[OBJECT_KEY], v.className) : v);
-  return Array.isArray(value) ? value.map(one) : one(value);
+  // Only an object can be, or hold, an object the call returned.
+  if (typeof value !== 'object' || value === null) return value;
+  if (!Array.isArray(value)) return isWireObject(value) ? toRef(value[OBJECT_KEY], value.className) : value;
+  return value.map((v: unknown) => (isWireObject(v) ? toRef(v[OBJECT_KEY], v.className) : v));
 }
 
 /** The guest wrote into `&mut [T]` arguments on another thread: the caller's arrays get its writes. */
