@@ -14,6 +14,12 @@ import { ANSWERS, POOL_WAITING } from './channel-layout.js';
 const SPIN_MAX_MS = 0.02;
 /** Spinning allowed per turn of the event loop, so a stream of calls cannot starve it. */
 const SPIN_PER_TURN_MS = 0.25;
+/**
+ * After a spin that saw no answer, none for this long: the thread did not get a core in time
+ * (more runnable threads than cores: garbage collection, other pools), and a spinning caller
+ * would only keep one more core taken.
+ */
+const BACK_OFF_MS = 2;
 
 /** Atomics.waitAsync (ES2024), which TypeScript's ES2022 library does not declare. */
 type WaitAsync = (view: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
@@ -37,6 +43,7 @@ export class AnswerWatch {
   #waiting = false;
   #closed = false;
   #spinLeftMs = SPIN_PER_TURN_MS;
+  #noSpinUntil = 0;
   #refillQueued = false;
 
   constructor(counter: SharedArrayBuffer, source: AnswerSource) {
@@ -100,6 +107,7 @@ export class AnswerWatch {
     const dueMs = this.#source.nextAnswerDueMs();
     if (dueMs > SPIN_MAX_MS) return false;
     const started = performance.now();
+    if (started < this.#noSpinUntil) return false;
     const until = started + Math.min(SPIN_MAX_MS, this.#spinLeftMs);
     let moved = false;
     let now = started;
@@ -107,7 +115,8 @@ export class AnswerWatch {
       moved = Atomics.load(this.#counter, ANSWERS) !== seen;
       if (!moved) now = performance.now();
     }
-    this.#spinLeftMs -= performance.now() - started;
+    this.#spinLeftMs -= now - started;
+    if (!moved) this.#noSpinUntil = now + BACK_OFF_MS;
     if (!this.#refillQueued) {
       this.#refillQueued = true;
       setImmediate(() => {
