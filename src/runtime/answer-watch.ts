@@ -15,11 +15,11 @@ const SPIN_MAX_MS = 0.02;
 /** Spinning allowed per turn of the event loop, so a stream of calls cannot starve it. */
 const SPIN_PER_TURN_MS = 0.25;
 /**
- * After a spin that saw no answer, none for this long: the thread did not get a core in time
- * (more runnable threads than cores: garbage collection, other pools), and a spinning caller
- * would only keep one more core taken.
+ * After four spins in a row that saw no answer, none for this long: the thread did not get a
+ * core in time (more runnable threads than cores: garbage collection, other processes), and a
+ * spinning caller would only keep one more core taken.
  */
-const BACK_OFF_MS = 2;
+const BACK_OFF_MS = 1;
 
 /** Atomics.waitAsync (ES2024), which TypeScript's ES2022 library does not declare. */
 type WaitAsync = (view: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
@@ -44,6 +44,7 @@ export class AnswerWatch {
   #closed = false;
   #spinLeftMs = SPIN_PER_TURN_MS;
   #noSpinUntil = 0;
+  #failedSpins = 0;
   #refillQueued = false;
 
   constructor(counter: SharedArrayBuffer, source: AnswerSource) {
@@ -116,7 +117,8 @@ export class AnswerWatch {
       if (!moved) now = performance.now();
     }
     this.#spinLeftMs -= now - started;
-    if (!moved) this.#noSpinUntil = now + BACK_OFF_MS;
+    this.#failedSpins = moved ? 0 : this.#failedSpins + 1;
+    if (this.#failedSpins >= 4) this.#noSpinUntil = now + BACK_OFF_MS;
     if (!this.#refillQueued) {
       this.#refillQueued = true;
       setImmediate(() => {

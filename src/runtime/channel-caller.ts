@@ -7,7 +7,7 @@ import { BulkArea, bulkBytes } from './big-buffers.js';
 import { NO_FIT, SlotCodec, typedKind } from './channel-codec.js';
 import {
   CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_READ, RESULTS_WRITTEN,
-  RING_BYTES, SLOT_BYTES, SLOTS, WORKER_ASLEEP, callSlot, callTargets, classNames, resultSlot, targetKey,
+  RING_BYTES, SLOT_BYTES, SLOTS, SPIN_ALLOWED, WORKER_ASLEEP, callSlot, callTargets, classNames, resultSlot, targetKey,
 } from './channel-layout.js';
 import type { GlueShape } from './glue-shape.js';
 import type { CallResponse, CallSpec } from './protocol.js';
@@ -59,6 +59,11 @@ export class CallChannel {
 
   get hasRoom(): boolean {
     return this.#written - this.#read < SLOTS;
+  }
+
+  /** Lets the worker spin for its next call between calls, or makes it sleep at once. */
+  set spinAllowed(allowed: boolean) {
+    Atomics.store(this.#control, SPIN_ALLOWED, allowed ? 1 : 0);
   }
 
   /** The worker is asleep in Atomics.wait, so an answer needs a wake-up first. */

@@ -22,6 +22,8 @@ export const RESULTS_WRITTEN = 1;
 export const RESULTS_READ = 2;
 /** 1 while the worker sleeps in Atomics.wait: the pool must notify to wake it. */
 export const WORKER_ASLEEP = 3;
+/** 1 when the worker may spin between calls (PoolWorker.decideSpinning says when). */
+export const SPIN_ALLOWED = 4;
 
 /** Int32 indices into the pool's signal, shared by all its threads: answers written, and 1 while the pool waits for them. */
 export const ANSWERS = 0;

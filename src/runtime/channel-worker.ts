@@ -17,7 +17,7 @@ import type { CallRequest, CallResponse, ReleaseRequest, WorkerRequest } from '.
 // loop below reads them millions of times.
 const {
   CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
-  WORKER_ASLEEP, ANSWERS, POOL_WAITING, callSlot, callTargets, classNames, resultSlot,
+  WORKER_ASLEEP, ANSWERS, POOL_WAITING, SPIN_ALLOWED, callSlot, callTargets, classNames, resultSlot,
 } = layout;
 
 /**
@@ -96,10 +96,10 @@ export class ServeChannel {
     this.#publish();
   }
 
-  /** Spins for a moment, then sleeps until the pool writes a call (or the thread is ended). */
+  /** Spins for a moment (when allowed), then sleeps until the pool writes a call (or the thread is ended). */
   idle(): void {
     const written = this.#taken;
-    const until = performance.now() + SPIN_MS;
+    const until = Atomics.load(this.#control, SPIN_ALLOWED) === 1 ? performance.now() + SPIN_MS : 0;
     while (Atomics.load(this.#control, CALLS_WRITTEN) === written) {
       if (performance.now() > until) {
         Atomics.store(this.#control, WORKER_ASLEEP, 1);

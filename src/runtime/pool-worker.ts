@@ -3,6 +3,7 @@
 // and answers travel through (channel-caller.ts), and a reply port with the flag that wakes a
 // guest blocked waiting for a callback's answer.
 
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BroadcastChannel, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { launchWorker } from '../wasm/launch-worker.js';
@@ -12,6 +13,12 @@ import { CallChannel } from './channel-caller.js';
 
 /** Names each threaded instance's trap channel uniquely within the process. */
 let channelCount = 0;
+
+/** Every pool thread of the process, of every pool. */
+const liveThreads = new Set<PoolWorker<unknown>>();
+const cores = availableParallelism();
+/** A thread idle for less than this still counts as in use when another decides to spin. */
+const RECENT_MS = 1;
 
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'dead';
 
@@ -29,6 +36,8 @@ export class PoolWorker<Call> {
   readonly objects = new Set<number>();
   idleTimer: NodeJS.Timeout | undefined;
   busySince = 0;
+  /** When the thread last became idle. */
+  idleSince = 0;
   /** When `current` started, as far as the pool knows (it learns when the call before ended). */
   currentSince = 0;
   busyMs = 0;
@@ -68,6 +77,7 @@ export class PoolWorker<Call> {
       transferList: [replies.port2, channel.ends.port],
     });
     this.channel = channel;
+    liveThreads.add(this);
     this.#callbackPort = replies.port1;
     this.#callbackSignal = new Int32Array(callbackSignal);
   }
@@ -86,6 +96,22 @@ export class PoolWorker<Call> {
     }
     Atomics.store(this.#callbackSignal, 0, 1);
     Atomics.notify(this.#callbackSignal, 0);
+  }
+
+  /**
+   * Decided as a call starts here: whether this thread may spin for its next call once done. Only
+   * if it and the other threads in use (of any pool: running, starting, or idle for less than a
+   * millisecond) leave a core for the caller's event loop. Past that, a spinning thread takes
+   * a core the event loop or another thread needs: a server whose threads all work would lose
+   * throughput to the spinning, while a caller awaiting one call at a time gains the wake-ups.
+   */
+  decideSpinning(now: number): void {
+    let inUse = 1;
+    for (const other of liveThreads) {
+      if (other === this || other.state === 'dead') continue;
+      if (other.state !== 'idle' || now - other.idleSince < RECENT_MS) inUse++;
+    }
+    this.channel.spinAllowed = inUse < cores;
   }
 
   /** A busy thread keeps the process alive. */
@@ -114,6 +140,7 @@ export class PoolWorker<Call> {
 
   /** Ends the thread; its state is the scheduler's to settle first. */
   stop(): Promise<number> {
+    liveThreads.delete(this);
     this.#callbackPort.close();
     this.channel.close();
     this.#helperTraps?.close();

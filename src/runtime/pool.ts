@@ -65,6 +65,8 @@ interface PendingCall {
   estimateMs: number;
   /** Written to a thread that had nothing else to do, the moment it was made. */
   foundThreadFree: boolean;
+  /** Its thread was asleep when it was written: its answer waits for a wake-up first. */
+  wokeThread: boolean;
 }
 
 
@@ -187,6 +189,7 @@ export class Pool implements Executor {
         callbacks,
         estimateMs: this.#estimates.get(task.label)?.value ?? AHEAD_BUDGET_MS,
         foundThreadFree: false,
+        wokeThread: false,
       };
       const queueTimeoutMs = task.queueTimeoutMs;
       if (queueTimeoutMs !== undefined) call.queueTimer = setTimeout(() => this.#abandon(call, queueTimeoutMs), queueTimeoutMs);
@@ -302,6 +305,7 @@ export class Pool implements Executor {
     worker.state = 'busy';
     worker.busySince = performance.now();
     worker.holdProcess();
+    worker.decideSpinning(worker.busySince);
     this.#begin(worker, call);
     this.#post(worker, call);
   }
@@ -335,6 +339,7 @@ export class Pool implements Executor {
 
   #post(worker: Thread, call: PendingCall): void {
     call.posted = true;
+    call.wokeThread = worker.channel.workerAsleep;
     try {
       worker.channel.writeCall(call.request.id, call.request, call.task.transfer, this.#mutatedBy(call.task));
       this.#answers.schedule();
@@ -426,7 +431,7 @@ export class Pool implements Executor {
     for (const worker of this.#workers) {
       const call = worker.current;
       // A sleeping thread has not started yet: waking it costs more than any spin would save.
-      if (!call || worker.channel.workerAsleep || !this.#estimates.has(call.task.label)) continue;
+      if (!call || call.wokeThread || worker.channel.workerAsleep || !this.#estimates.has(call.task.label)) continue;
       due = Math.min(due, Math.max(0, call.estimateMs - (now - worker.currentSince)));
     }
     return due;
@@ -545,7 +550,8 @@ export class Pool implements Executor {
   }
 
   #markIdle(worker: Thread): void {
-    if (worker.state === 'busy') worker.busyMs += performance.now() - worker.busySince;
+    worker.idleSince = performance.now();
+    if (worker.state === 'busy') worker.busyMs += worker.idleSince - worker.busySince;
     worker.state = 'idle';
     // An idle thread must not keep the process alive; a busy one must.
     worker.letProcessExit();
