@@ -1,7 +1,8 @@
 // `npm run bench`: the real workloads, the rayon scaling kernel and the call path in one go. Prints the
 // side-by-side tables and writes bench/results.json, docs/benchmarks.md and one SVG chart per workload.
 //   node --import tsx bench/run-all.ts [--only image,ml,markdown,embeddings,threads,callpath]
-// With --only, the other workloads keep their last results (from bench/results.json), marked with their date.
+// With --only, the other workloads keep their last results (from bench/results.json), marked with their date;
+// --report-only measures nothing and rewrites docs/benchmarks.md and the charts from bench/results.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,18 +29,19 @@ const WORKLOADS: Record<string, () => Promise<WorkloadResult>> = {
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
-const chosen = values.only ? values.only.split(',') : Object.keys(WORKLOADS);
+const { values } = parseArgs({ options: { only: { type: 'string' }, 'report-only': { type: 'boolean' } } });
+const chosen = values['report-only'] ? [] : values.only ? values.only.split(',') : Object.keys(WORKLOADS);
 for (const name of chosen) if (!WORKLOADS[name]) throw new Error(`unknown workload "${name}"; known: ${Object.keys(WORKLOADS).join(', ')}`);
 
-const report: BenchReport = {
+const last = values.only || values['report-only'] ? await lastReport() : undefined;
+const report: BenchReport = values['report-only'] && last ? { ...last, workloads: [] } : {
   date: new Date().toISOString().slice(0, 10),
   machine: machineInfo(),
   command: `npm run bench${values.only ? ` -- --only ${values.only}` : ''}`,
   workloads: [],
 };
 console.log(`offload benchmarks on ${report.machine.cpu} (${report.machine.cores} cores), Node ${report.machine.node}`);
-const earlier = values.only ? await lastResults() : [];
+const earlier = last?.workloads.map((w) => ({ ...w, measured: w.measured ?? `${last.date}, Node ${last.machine.node}` })) ?? [];
 for (const name of Object.keys(WORKLOADS)) {
   if (!chosen.includes(name)) {
     const kept = earlier.find((w) => w.workload === name);
@@ -53,13 +55,12 @@ for (const name of Object.keys(WORKLOADS)) {
   for (const [fact, value] of Object.entries(result.facts ?? {})) console.log(`  ${fact}: ${value}`);
 }
 
-/** The workloads of the last full or partial run, each stamped with when it was measured. */
-async function lastResults(): Promise<WorkloadResult[]> {
+/** The last full or partial run's report, if there is one. */
+async function lastReport(): Promise<BenchReport | undefined> {
   try {
-    const last = JSON.parse(await readFile(join(root, 'bench', 'results.json'), 'utf8')) as BenchReport;
-    return last.workloads.map((w) => ({ ...w, measured: w.measured ?? `${last.date}, Node ${last.machine.node}` }));
+    return JSON.parse(await readFile(join(root, 'bench', 'results.json'), 'utf8')) as BenchReport;
   } catch {
-    return [];
+    return undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { WorkloadResult } from '../lib/types.js';
+import { formatMs } from './table.js';
 
 const KINDS = ['offload (Rust → wasm)', 'native', 'other wasm', 'JavaScript'] as const;
 
@@ -25,7 +26,7 @@ export async function workloadChart(result: WorkloadResult): Promise<string> {
       task: row.task,
       impl: row.impl,
       relative: row.medianMs / fastest,
-      label: `${row.medianMs >= 1 ? row.medianMs.toFixed(1) : row.medianMs.toFixed(3)} ms`,
+      label: row.medianMs >= 1 ? `${row.medianMs.toFixed(1)} ms` : formatMs(row.medianMs),
       kind: kindOf(row.impl),
     };
   });

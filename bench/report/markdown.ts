@@ -19,8 +19,10 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: (workload: st
   const out = [
     '# Benchmarks',
     '',
-    `Measured ${report.date} with \`${report.command}\` on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ` +
-      `Node ${m.node} (${m.platform}). Implementations are timed round-robin in one run, so the ratios hold even ` +
+    (report.workloads.some((w) => w.measured && w.measured !== report.workloads[0]?.measured)
+      ? `Last written by \`${report.command}\` on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB (${m.platform}); each section says when and on which Node it was measured. `
+      : `Measured ${report.date} with \`${report.command}\` on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform}). `) +
+      'Implementations are timed round-robin in one run, so the ratios hold even ' +
       'on a noisy machine; absolute times vary between runs. Raw numbers: [bench/results.json](../bench/results.json).',
     '',
     'Rows marked **(offload)** are the call path users take, through offload; "wasm kernel" is the same Rust ' +
