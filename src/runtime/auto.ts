@@ -8,8 +8,8 @@
 // $metrics().placement shows where each function runs now.
 
 import { performance } from 'node:perf_hooks';
-import type { CallTask, Executor } from './executor.js';
-import { ObjectRef } from './executor.js';
+import type { CallTask, RunsHere } from './executor.js';
+import { ObjectRef, runAsPromise } from './executor.js';
 import type { InlineExecutor } from './inline.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type { Pool } from './pool.js';
@@ -32,7 +32,7 @@ interface FunctionPlace {
   inlineCalls: number;
 }
 
-export class AutoExecutor implements Executor {
+export class AutoExecutor implements RunsHere {
   readonly #pool: Pool;
   readonly #inline: InlineExecutor;
   readonly #overrides: Readonly<Record<string, Placement>>;
@@ -45,11 +45,7 @@ export class AutoExecutor implements Executor {
   }
 
   run(task: CallTask): Promise<unknown> {
-    try {
-      return Promise.resolve(this.runHere(task));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return runAsPromise(this, task);
   }
 
   /** As InlineExecutor.runHere: the value of an inline call, or a Promise (every pooled call). */

@@ -40,3 +40,20 @@ export interface Executor {
   close(): Promise<void>;
   metrics(): MetricsSnapshot;
 }
+
+/**
+ * An executor that can answer on the caller's thread (inline, auto): `runHere` gives the value,
+ * or a Promise of it, and throws on failure; the proxy calls it to spend one Promise per call.
+ */
+export interface RunsHere extends Executor {
+  runHere(task: CallTask): unknown;
+}
+
+/** `run()` for a RunsHere executor: its answer as a Promise, a throw as a rejection. */
+export function runAsPromise(executor: RunsHere, task: CallTask): Promise<unknown> {
+  try {
+    return Promise.resolve(executor.runHere(task));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

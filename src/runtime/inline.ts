@@ -4,15 +4,15 @@
 
 import { performance } from 'node:perf_hooks';
 import { OffloadBadArgumentError, OffloadClosedError, OffloadInstanceLostError, OffloadLoadError } from './errors.js';
-import type { CallTask, Executor } from './executor.js';
-import { ObjectRef } from './executor.js';
+import type { CallTask, RunsHere } from './executor.js';
+import { ObjectRef, runAsPromise } from './executor.js';
 import { faultToError } from './faults.js';
 import { GuestInstance, InitFault, type CallOutcome } from './guest.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import type { InstanceConfig } from './protocol.js';
 import { decodeResult, encodeCall } from './wire.js';
 
-export class InlineExecutor implements Executor {
+export class InlineExecutor implements RunsHere {
   readonly #config: InstanceConfig;
   readonly #metrics: Metrics;
   #instance: GuestInstance;
@@ -40,11 +40,7 @@ export class InlineExecutor implements Executor {
   }
 
   run(task: CallTask): Promise<unknown> {
-    try {
-      return Promise.resolve(this.runHere(task));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return runAsPromise(this, task);
   }
 
   /**

@@ -2,7 +2,7 @@
 // `typeof import('./pkg/name.js')`), so a Rust signature change shows up in the caller's
 // tsc run. At run time every export becomes a function that sends a CallTask to the executor.
 
-import type { CallTask, Executor } from './executor.js';
+import type { CallTask, Executor, RunsHere } from './executor.js';
 import { ObjectRef } from './executor.js';
 import { OffloadBadArgumentError } from './errors.js';
 import type { GlueShape } from './glue-shape.js';
@@ -227,10 +227,6 @@ function collectTransfers(args: unknown[]): ArrayBuffer[] {
   return scan(args, (buffer, holder) => isMarkedForTransfer(holder) || isMarkedForTransfer(buffer)).transfer;
 }
 
-/** An executor on the caller's own thread (inline.ts) that can answer a call as it returns. */
-interface RunsHere extends Executor {
-  runHere(task: CallTask): unknown;
-}
 
 function isRunningHere(executor: Executor): executor is RunsHere {
   return typeof (executor as Partial<RunsHere>).runHere === 'function';
