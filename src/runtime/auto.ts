@@ -84,10 +84,10 @@ export class AutoExecutor implements RunsHere {
 
   #decide(label: string, place: FunctionPlace): void {
     if (this.#overrides[label]) return;
-    const roundTripMs = this.#pool.roundTripMs;
+    const roundTripMs = this.#pool.costs.roundTripMs;
     if (roundTripMs === undefined) return;
     if (place.placement === 'pool') {
-      const runMs = this.#pool.estimateMs(label);
+      const runMs = this.#pool.costs.runMs(label);
       if (place.poolCalls >= MEASURED_CALLS && runMs !== undefined && runMs < roundTripMs) {
         place.placement = 'inline';
         place.inlineMs = new RecentMedian();
@@ -111,6 +111,6 @@ export class AutoExecutor implements RunsHere {
     const placement: Record<string, Placement> = {};
     for (const [label, place] of this.#places) placement[label] = place.placement;
     for (const [label, choice] of Object.entries(this.#overrides)) placement[label] = choice;
-    return { ...this.#pool.metrics(), mode: 'auto', placement, roundTripMs: this.#pool.roundTripMs };
+    return { ...this.#pool.metrics(), mode: 'auto', placement, roundTripMs: this.#pool.costs.roundTripMs };
   }
 }

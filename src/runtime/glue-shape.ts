@@ -50,6 +50,15 @@ export function glueShape(glue: Record<string, unknown>, hidden: ReadonlySet<str
   return shape;
 }
 
+/** The arguments the function a call names writes into (`&mut [T]`); none for constructors and properties. */
+export function mutatedArgs(shape: GlueShape, call: { op: string; name: string; className?: string | undefined }): number[] {
+  const classShape = shape.classes[call.className ?? ''];
+  const fn = call.op === 'call' ? shape.functions[call.name]
+    : call.op === 'static' ? classShape?.statics[call.name]
+      : call.op === 'method' ? classShape?.methods[call.name] : undefined;
+  return fn?.mutated ?? [];
+}
+
 function isEnumObject(value: unknown): value is Readonly<Record<string, number | string>> {
   return (
     typeof value === 'object' && value !== null && Object.isFrozen(value) &&

@@ -28,10 +28,11 @@ import { faultToError } from './faults.js';
 import { Metrics, type MetricsSnapshot } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
 import { AnswerWatch } from './answer-watch.js';
+import { CallCosts } from './call-costs.js';
+import { mutatedArgs } from './glue-shape.js';
 import { SIGNAL_BYTES } from './channel-layout.js';
-import type { CallbackRequest, CallRequest, CallResponse, InstanceConfig, WorkerMessage } from './protocol.js';
+import type { CallbackRequest, CallRequest, CallResponse, CallSpec, InstanceConfig, WorkerMessage } from './protocol.js';
 import { Queue } from './queue.js';
-import { RecentMedian } from './recent-median.js';
 import { applyWriteBack, decodeResult, encodeCall, runCallback, type Callback } from './wire.js';
 
 export interface PoolOptions {
@@ -102,16 +103,10 @@ export class Pool implements Executor {
   /** Every thread bumps it after each answer; the watch waits on it. */
   readonly #answerCounter = new SharedArrayBuffer(SIGNAL_BYTES);
   readonly #answers: AnswerWatch;
-  /** Each function's expected run time (ms): the median of its last calls' run times. */
-  readonly #estimates = new Map<string, RecentMedian>();
+  /** Run times and round trips as measured (mode 'auto' reads them too). */
+  readonly costs = new CallCosts();
   /** The arguments each function writes into (`&mut [T]`), which must not share memory. */
   readonly #mutated = new Map<string, readonly number[]>();
-
-  /**
-   * What the last calls that found a thread free cost beyond their run time (writing, waking
-   * the thread, learning of the answer), in ms. Mode 'auto' compares run times with it.
-   */
-  readonly #roundTrip = new RecentMedian();
   /** The call being accepted by run(), while it looks for a thread. */
   #arriving: PendingCall | undefined;
 
@@ -140,16 +135,6 @@ export class Pool implements Executor {
     });
     this.#spawn((error) => (error ? rejectReady(error) : resolveReady()));
     for (let i = 1; i < options.minThreads; i++) this.#spawn();
-  }
-
-  /** A function's expected run time on a thread (ms), once it has run here. */
-  estimateMs(label: string): number | undefined {
-    return this.#estimates.get(label)?.value;
-  }
-
-  /** The median round trip of the last calls that found a thread free; undefined until there are enough. */
-  get roundTripMs(): number | undefined {
-    return this.#roundTrip.settled ? this.#roundTrip.value : undefined;
   }
 
   /** Resolves once one thread has built its instance; rejects if that failed. */
@@ -187,7 +172,7 @@ export class Pool implements Executor {
         posted: false,
         pinnedTo,
         callbacks,
-        estimateMs: this.#estimates.get(task.label)?.value ?? AHEAD_BUDGET_MS,
+        estimateMs: this.costs.runMs(task.label) ?? AHEAD_BUDGET_MS,
         foundThreadFree: false,
         wokeThread: false,
       };
@@ -341,7 +326,7 @@ export class Pool implements Executor {
     call.posted = true;
     call.wokeThread = worker.channel.workerAsleep;
     try {
-      worker.channel.writeCall(call.request.id, call.request, call.task.transfer, this.#mutatedBy(call.task));
+      worker.channel.writeCall(call.request.id, call.request, call.task.transfer, this.#mutatedBy(call.task.label, call.request));
       this.#answers.schedule();
     } catch (error) {
       // Arguments that cannot be cloned; the thread never saw the call.
@@ -431,7 +416,7 @@ export class Pool implements Executor {
     for (const worker of this.#workers) {
       const call = worker.current;
       // A sleeping thread has not started yet: waking it costs more than any spin would save.
-      if (!call || call.wokeThread || worker.channel.workerAsleep || !this.#estimates.has(call.task.label)) continue;
+      if (!call || call.wokeThread || worker.channel.workerAsleep || this.costs.runMs(call.task.label) === undefined) continue;
       due = Math.min(due, Math.max(0, call.estimateMs - (now - worker.currentSince)));
     }
     return due;
@@ -442,7 +427,8 @@ export class Pool implements Executor {
     if (worker.state === 'dead' || !call || call.request.id !== message.id) return;
     clearTimeout(call.timer);
     worker.current = undefined;
-    this.#learn(call, message.runMs);
+    // Only a call that found its thread free measures the round trip; others also waited.
+    this.costs.record(call.task.label, message.runMs, call.foundThreadFree ? performance.now() - call.enqueuedAt - message.runMs : undefined);
     applyWriteBack(call.task.args, message);
     if (message.ok) {
       const value = decodeResult(message.value, (objectId, className) => {
@@ -467,26 +453,10 @@ export class Pool implements Executor {
     this.#dispatch();
   }
 
-  /** Folds a call's run time into its function's estimate, and its overhead into the round trip's. */
-  #learn(call: PendingCall, runMs: number): void {
-    let estimate = this.#estimates.get(call.task.label);
-    if (!estimate) this.#estimates.set(call.task.label, (estimate = new RecentMedian()));
-    estimate.add(runMs);
-    // Only a call that found its thread free measures the round trip; others also waited.
-    if (call.foundThreadFree) this.#roundTrip.add(performance.now() - call.enqueuedAt - runMs);
-  }
-
-  /** The arguments `task`'s function writes into, from the glue's shape (looked up once). */
-  #mutatedBy(task: CallTask): readonly number[] {
-    let mutated = this.#mutated.get(task.label);
-    if (!mutated) {
-      const classShape = this.#config.shape.classes[task.className ?? ''];
-      const shape = task.op === 'call' ? this.#config.shape.functions[task.name]
-        : task.op === 'static' ? classShape?.statics[task.name]
-          : task.op === 'method' ? classShape?.methods[task.name] : undefined;
-      mutated = shape?.mutated ?? [];
-      this.#mutated.set(task.label, mutated);
-    }
+  /** The arguments a call's function writes into, from the glue's shape (looked up once per function). */
+  #mutatedBy(label: string, spec: CallSpec): readonly number[] {
+    let mutated = this.#mutated.get(label);
+    if (!mutated) this.#mutated.set(label, (mutated = mutatedArgs(this.#config.shape, spec)));
     return mutated;
   }
 
