@@ -6,7 +6,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { BulkArea, bulkBytes } from './big-buffers.js';
 import { NO_FIT, SlotCodec, typedKind } from './channel-codec.js';
 import {
-  CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_READ, RESULTS_WRITTEN,
+  CALL_HEADER, CALLS_WRITTEN, CONTROL_INTS, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_READ, RESULTS_WRITTEN,
   RING_BYTES, SLOT_BYTES, SLOTS, SPIN_ALLOWED, WORKER_ASLEEP, callSlot, callTargets, classNames, resultSlot, targetKey,
 } from './channel-layout.js';
 import type { GlueShape } from './glue-shape.js';
@@ -34,6 +34,8 @@ export class CallChannel {
   readonly #codec: SlotCodec;
   readonly #port: MessagePort;
   readonly #targets: Map<string, number>;
+  /** Free functions by name alone: the common case, looked up without building a key. */
+  readonly #functions: Map<string, number>;
   readonly #bulk = new BulkArea();
   readonly ends: ChannelEnds;
   /** Calls written and not yet answered; kept here so the hot path reads no shared memory. */
@@ -45,10 +47,12 @@ export class CallChannel {
   constructor(shape: GlueShape, signal: SharedArrayBuffer) {
     const ring = new SharedArrayBuffer(RING_BYTES);
     const { port1, port2 } = new MessageChannel();
-    this.#control = new Int32Array(ring, 0, 16);
+    this.#control = new Int32Array(ring, 0, CONTROL_INTS);
     this.#codec = new SlotCodec(ring, classNames(shape));
     this.#port = port1;
-    this.#targets = new Map(callTargets(shape).map((t, index) => [targetKey(t.op, t.name, t.className), index]));
+    const targets = callTargets(shape);
+    this.#targets = new Map(targets.map((t, index) => [targetKey(t.op, t.name, t.className), index]));
+    this.#functions = new Map(targets.flatMap((t, index) => (t.op === 'call' ? [[t.name, index] as const] : [])));
     this.ends = { ring, port: port2, signal };
   }
 
@@ -79,7 +83,7 @@ export class CallChannel {
   writeCall(id: number, spec: CallSpec, transfer: readonly ArrayBuffer[], mutated: readonly number[]): void {
     const base = callSlot(this.#written);
     const view = this.#codec.view;
-    const target = this.#targets.get(targetKey(spec.op, spec.name, spec.className));
+    const target = spec.op === 'call' ? this.#functions.get(spec.name) : this.#targets.get(targetKey(spec.op, spec.name, spec.className));
     const portMessage: CallPortMessage = {};
     // Buffers the caller marked with transfer() move with the message: no copy at all.
     let fits = target !== undefined && transfer.length === 0 && spec.args.length < 256;

@@ -14,21 +14,28 @@ import type { GlueShape } from './glue-shape.js';
 
 export const SLOTS = 128;
 export const SLOT_BYTES = 2048;
-const CONTROL_BYTES = 64;
+/**
+ * Each counter has a cache line of its own: the two threads write different counters at the
+ * same time, and counters sharing a line would make every write take the line from the other
+ * core (false sharing).
+ */
+const LINE = 16; // Int32s in a 64-byte cache line
+export const CONTROL_INTS = 5 * LINE;
+const CONTROL_BYTES = CONTROL_INTS * 4;
 
 /** Int32 indices into the control block. */
 export const CALLS_WRITTEN = 0;
-export const RESULTS_WRITTEN = 1;
-export const RESULTS_READ = 2;
+export const RESULTS_WRITTEN = LINE;
+export const RESULTS_READ = 2 * LINE;
 /** 1 while the worker sleeps in Atomics.wait: the pool must notify to wake it. */
-export const WORKER_ASLEEP = 3;
+export const WORKER_ASLEEP = 3 * LINE;
 /** 1 when the worker may spin between calls (PoolWorker.decideSpinning says when). */
-export const SPIN_ALLOWED = 4;
+export const SPIN_ALLOWED = 4 * LINE;
 
 /** Int32 indices into the pool's signal, shared by all its threads: answers written, and 1 while the pool waits for them. */
 export const ANSWERS = 0;
-export const POOL_WAITING = 1;
-export const SIGNAL_BYTES = 8;
+export const POOL_WAITING = LINE;
+export const SIGNAL_BYTES = 2 * LINE * 4;
 
 export const RING_BYTES = CONTROL_BYTES + 2 * SLOTS * SLOT_BYTES;
 
@@ -47,8 +54,6 @@ export const RESULT_HEADER = 16;
 
 /** The arguments (call) or the whole response (result) are the next message on the port. */
 export const FLAG_ON_PORT = 1;
-/** A new bulk area (big-buffers.ts) is the next message on the port, before anything else. */
-export const FLAG_NEW_BULK = 2;
 /** A result slot that answers a release: the pool only counts it. */
 export const FLAG_RELEASED = 4;
 

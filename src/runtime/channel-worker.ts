@@ -16,7 +16,7 @@ import type { CallRequest, CallResponse, ReleaseRequest, WorkerRequest } from '.
 // CommonJS transform, where every read of an imported binding is a getter call, and the idle
 // loop below reads them millions of times.
 const {
-  CALL_HEADER, CALLS_WRITTEN, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
+  CALL_HEADER, CALLS_WRITTEN, CONTROL_INTS, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
   WORKER_ASLEEP, ANSWERS, POOL_WAITING, SPIN_ALLOWED, callSlot, callTargets, classNames, resultSlot,
 } = layout;
 
@@ -38,7 +38,7 @@ export class ServeChannel {
   #answered = 0;
 
   constructor(ends: ChannelEnds, shape: GlueShape) {
-    this.#control = new Int32Array(ends.ring, 0, 16);
+    this.#control = new Int32Array(ends.ring, 0, CONTROL_INTS);
     this.#codec = new SlotCodec(ends.ring, classNames(shape));
     this.#port = ends.port;
     this.#signal = new Int32Array(ends.signal);
