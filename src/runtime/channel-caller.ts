@@ -20,10 +20,14 @@ export interface ChannelEnds {
   signal: SharedArrayBuffer;
 }
 
-/** A call's port message: the arguments that have no slot form, and a bulk area new to the worker. */
+/**
+ * A call's port message: the arguments that have no slot form, a bulk area new to the worker,
+ * and the whole call when the slot cannot name its target.
+ */
 export interface CallPortMessage {
   args?: unknown[];
   bulk?: SharedArrayBuffer;
+  spec?: CallSpec;
 }
 
 /** Targets the slot cannot name (not in the shape): the call goes whole over the port. */

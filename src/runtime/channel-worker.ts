@@ -10,7 +10,7 @@ import type { CallPortMessage, ChannelEnds } from './channel-caller.js';
 import * as layout from './channel-layout.js';
 import type { CallTargetKey } from './channel-layout.js';
 import type { GlueShape } from './glue-shape.js';
-import type { CallRequest, CallResponse, ReleaseRequest, WorkerRequest } from './protocol.js';
+import type { CallResponse, ReleaseRequest, WorkerRequest } from './protocol.js';
 
 // Copied into module constants once: a worker started from source loads this file through a
 // CommonJS transform, where every read of an imported binding is a getter call, and the idle
@@ -55,9 +55,9 @@ export class ServeChannel {
     const flags = view.getUint8(base + 6);
     const argCount = view.getUint8(base + 7);
     const objectId = view.getUint32(base + 8, true);
-    let fromPort: (CallPortMessage & { spec?: CallRequest }) | undefined;
+    let fromPort: CallPortMessage | undefined;
     if (flags & FLAG_ON_PORT) {
-      fromPort = receiveMessageOnPort(this.#port)!.message as CallPortMessage & { spec?: CallRequest };
+      fromPort = receiveMessageOnPort(this.#port)!.message as CallPortMessage;
       if (fromPort.bulk) this.#bulk = fromPort.bulk;
     }
     let args = fromPort?.args;

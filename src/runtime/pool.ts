@@ -70,11 +70,8 @@ interface PendingCall {
   wokeThread: boolean;
 }
 
-
-
 /** Work handed ahead to a busy thread, beyond its running call, by expected run time. */
 const AHEAD_BUDGET_MS = 1;
-
 
 type Thread = PoolWorker<PendingCall>;
 
@@ -311,7 +308,7 @@ export class Pool implements Executor {
     clearTimeout(call.queueTimer);
     worker.current = call;
     worker.currentSince = performance.now();
-    this.#metrics.started(call.task.label, performance.now() - call.enqueuedAt);
+    this.#metrics.started(call.task.label, worker.currentSince - call.enqueuedAt);
     if (call.task.timeoutMs !== undefined) {
       const timeoutMs = call.task.timeoutMs;
       // A guest in a tight loop never yields, so the only way to stop it is to end the thread.
@@ -401,10 +398,7 @@ export class Pool implements Executor {
         settled++;
         if (worker.state === 'dead') break;
       }
-      if (worker.releases.length > 0 && worker.channel.hasRoom && worker.state !== 'dead') {
-        worker.channel.writeRelease(worker.releases.splice(0));
-        this.#answers.schedule();
-      }
+      if (worker.state !== 'dead') this.#flushReleases(worker);
     }
     return settled;
   }
@@ -555,10 +549,14 @@ export class Pool implements Executor {
     worker.objects.delete(ref.objectId);
     // The ring is read in order, so this never overtakes a method call already written.
     worker.releases.push(ref.objectId);
-    if (worker.channel.hasRoom) {
-      worker.channel.writeRelease(worker.releases.splice(0));
-      this.#answers.schedule();
-    }
+    this.#flushReleases(worker);
+  }
+
+  /** Writes the objects waiting to be freed on `worker`, if its ring has room now. */
+  #flushReleases(worker: Thread): void {
+    if (worker.releases.length === 0 || !worker.channel.hasRoom) return;
+    worker.channel.writeRelease(worker.releases.splice(0));
+    this.#answers.schedule();
   }
 
   close(): Promise<void> {
