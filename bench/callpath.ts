@@ -98,6 +98,12 @@ export async function benchCallPath(): Promise<WorkloadResult> {
   };
   const trivial = await sequential('trivial call (noop), sequential', 0, BATCH, 40);
   const kernel = await sequential('kernel of ~1 ms, sequential', oneMsRounds, 1, 60);
+  // The pool on its own: batches back to back, no other pool's threads in between.
+  const aloneTask = 'trivial call (noop), sequential, offload pool alone';
+  const alone = perCall(await measure(async () => {
+    for (let i = 0; i < BATCH; i++) await pool.noop();
+  }, { warmup: 2, minRounds: 40, maxRounds: 40, minTimeMs: 0 }), BATCH);
+  rows.push({ task: aloneTask, impl: 'offload pool', ...alone, viaOffload: true });
 
   const spinFloorMs = await sharedMemoryRoundTripMs(true);
   const sleepFloorMs = await sharedMemoryRoundTripMs(false);
@@ -114,8 +120,15 @@ export async function benchCallPath(): Promise<WorkloadResult> {
   const rgba = await imageInline.decode(readFileSync(new URL('../examples/image/data/retina.jpg', import.meta.url)));
   const side = Math.sqrt(rgba.length / 4);
   const imageTask = `grayscale ${side}x${side} RGBA: ${(rgba.length / 2 ** 20).toFixed(1)} MiB in, ${(rgba.length / 4 / 2 ** 20).toFixed(1)} MiB out`;
+  // The same bytes in a SharedArrayBuffer cross by reference: the pool's call without the copy.
+  const sharedRgba = new Uint8Array(new SharedArrayBuffer(rgba.length));
+  sharedRgba.set(rgba);
   const big = await compare(
-    { 'offload inline': () => imageInline.grayscale(rgba, side, side), 'offload pool': () => imagePool.grayscale(rgba, side, side) },
+    {
+      'offload inline': () => imageInline.grayscale(rgba, side, side),
+      'offload pool': () => imagePool.grayscale(rgba, side, side),
+      'offload pool, SharedArrayBuffer argument': () => imagePool.grayscale(sharedRgba, side, side),
+    },
     { warmup: 5, minRounds: 40, maxRounds: 40, minTimeMs: 0 },
   );
   for (const [impl, s] of Object.entries(big)) rows.push({ task: imageTask, impl, ...s, viaOffload: true });
@@ -153,6 +166,8 @@ export async function benchCallPath(): Promise<WorkloadResult> {
       'floor: shared-memory round trip, worker asleep in Atomics.wait': us(sleepFloorMs),
       'bare postMessage round trip': us(postMessageMs),
       'trivial call, offload pool / spinning floor': (t('offload pool') / spinFloorMs).toFixed(1),
+      'trivial call, offload pool alone / Piscina (interleaved run)': (alone.medianMs / t('piscina')).toFixed(3),
+      '8 MB image, pool with a SharedArrayBuffer argument / inline': (big['offload pool, SharedArrayBuffer argument']!.medianMs / big['offload inline']!.medianMs).toFixed(2),
       'trivial call, offload pool / tinypool': (t('offload pool') / t('tinypool')).toFixed(3),
       'main-thread µs per call, 1000 in flight: offload pool / Piscina / tinypool': [poolBurst, burst.piscina!, burst.tinypool!].map((b) => b.mainThreadUsPerCall.toFixed(2)).join(' / '),
       'calls per second, 1000 in flight: offload pool / Piscina / tinypool': [poolBurst, burst.piscina!, burst.tinypool!].map((b) => Math.round(b.callsPerSecond)).join(' / '),
