@@ -8,16 +8,17 @@
 // calls still lets timers and I/O run.
 
 import { performance } from 'node:perf_hooks';
-import { ANSWERS, POOL_WAITING } from './channel-layout.js';
+import { ANSWERS, POOL_WAITING, PREEMPTED_MS } from './channel-layout.js';
 
 /** Longest single spin for an answer. */
 const SPIN_MAX_MS = 0.02;
 /** Spinning allowed per turn of the event loop, so a stream of calls cannot starve it. */
 const SPIN_PER_TURN_MS = 0.25;
 /**
- * After four spins in a row that saw no answer, none for this long: the thread did not get a
- * core in time (more runnable threads than cores: garbage collection, other processes), and a
- * spinning caller would only keep one more core taken.
+ * After four spins in a row that saw no answer, or one during which the pool's own thread lost
+ * its core (PREEMPTED_MS), none for this long: threads do not get a core in time (more runnable
+ * threads than cores: garbage collection, other processes), and a spinning caller would only
+ * keep one more core taken.
  */
 const BACK_OFF_MS = 1;
 
@@ -112,13 +113,20 @@ export class AnswerWatch {
     const until = started + Math.min(SPIN_MAX_MS, this.#spinLeftMs);
     let moved = false;
     let now = started;
+    let preempted = false;
     while (!moved && now < until) {
       moved = Atomics.load(this.#counter, ANSWERS) !== seen;
-      if (!moved) now = performance.now();
+      if (moved) break;
+      const last = now;
+      now = performance.now();
+      if (now - last > PREEMPTED_MS) {
+        preempted = true;
+        break;
+      }
     }
     this.#spinLeftMs -= now - started;
     this.#failedSpins = moved ? 0 : this.#failedSpins + 1;
-    if (this.#failedSpins >= 4) this.#noSpinUntil = now + BACK_OFF_MS;
+    if (preempted || this.#failedSpins >= 4) this.#noSpinUntil = now + BACK_OFF_MS;
     if (!this.#refillQueued) {
       this.#refillQueued = true;
       setImmediate(() => {

@@ -17,7 +17,7 @@ import type { CallResponse, ReleaseRequest, WorkerRequest } from './protocol.js'
 // loop below reads them millions of times.
 const {
   CALL_HEADER, CALLS_WRITTEN, CONTROL_INTS, FLAG_ON_PORT, FLAG_RELEASED, RELEASE_TARGET, RESULT_HEADER, RESULTS_WRITTEN, SLOT_BYTES,
-  WORKER_ASLEEP, ANSWERS, RESULTS_READ, POOL_WAITING, SPIN_ALLOWED, callSlot, callTargets, classNames, resultSlot,
+  WORKER_ASLEEP, ANSWERS, RESULTS_READ, POOL_WAITING, PREEMPTED_MS, SPIN_ALLOWED, callSlot, callTargets, classNames, resultSlot,
 } = layout;
 
 /**
@@ -35,6 +35,8 @@ const SPIN_MS = 0.1;
  * loop of awaited calls fell into paying two per call for tens of milliseconds.
  */
 const UNREAD_SPIN_MAX_MS = 1;
+/** A worker found descheduled while it spun (PREEMPTED_MS) does not spin for this long. */
+const CONTENDED_MS = 2;
 
 export class ServeChannel {
   readonly #control: Int32Array;
@@ -45,6 +47,8 @@ export class ServeChannel {
   #bulk: SharedArrayBuffer | undefined;
   #taken = 0;
   #answered = 0;
+  /** No spinning before this time: the thread was found without a core while it spun. */
+  #noSpinUntil = 0;
 
   constructor(ends: ChannelEnds, shape: GlueShape) {
     this.#control = new Int32Array(ends.ring, 0, CONTROL_INTS);
@@ -111,12 +115,20 @@ export class ServeChannel {
    */
   idle(): void {
     const written = this.#taken;
-    const spinning = Atomics.load(this.#control, SPIN_ALLOWED) === 1;
     const started = performance.now();
+    const spinning = Atomics.load(this.#control, SPIN_ALLOWED) === 1 && started >= this.#noSpinUntil;
     let until = spinning ? started + SPIN_MS : 0;
     let unread = spinning; // the pool has not read every answer yet
+    let last = started;
     while (Atomics.load(this.#control, CALLS_WRITTEN) === written) {
       const now = performance.now();
+      if (now - last > PREEMPTED_MS) {
+        // Descheduled in the middle of the loop: the cores are wanted by threads with work.
+        this.#noSpinUntil = now + CONTENDED_MS;
+        unread = false;
+        until = 0;
+      }
+      last = now;
       if (unread && (Atomics.load(this.#control, RESULTS_READ) === this.#answered || now - started > UNREAD_SPIN_MAX_MS)) {
         unread = false;
         until = now + SPIN_MS;

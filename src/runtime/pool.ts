@@ -440,6 +440,8 @@ export class Pool implements Executor {
       // The thread has already moved on to the next call handed to it.
       const next = worker.ahead.shift() as PendingCall;
       worker.aheadMs = worker.ahead.length === 0 ? 0 : worker.aheadMs - next.estimateMs;
+      // Written while the thread slept, but the thread is awake now: it just answered.
+      next.wokeThread = false;
       this.#begin(worker, next);
     } else {
       this.#markIdle(worker);
