@@ -39,7 +39,7 @@ export const SPIN_ALLOWED = 4 * LINE;
  * It stops spinning for a while. Measured here: with a concurrent collection of the main heap
  * running, both sides of a burst of calls spun for each other and a round took 3 to 8 times longer.
  */
-export const PREEMPTED_MS = 0.05;
+export const PREEMPTED_MS = 0.02;
 
 /** Int32 indices into the pool's signal, shared by all its threads: answers written, and 1 while the pool waits for them. */
 export const ANSWERS = 0;

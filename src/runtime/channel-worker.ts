@@ -116,31 +116,31 @@ export class ServeChannel {
   idle(): void {
     const written = this.#taken;
     const started = performance.now();
-    const spinning = Atomics.load(this.#control, SPIN_ALLOWED) === 1 && started >= this.#noSpinUntil;
-    let until = spinning ? started + SPIN_MS : 0;
-    let unread = spinning; // the pool has not read every answer yet
-    let last = started;
-    while (Atomics.load(this.#control, CALLS_WRITTEN) === written) {
-      const now = performance.now();
+    let now = started;
+    let spinning = Atomics.load(this.#control, SPIN_ALLOWED) === 1 && started >= this.#noSpinUntil;
+    let until = started + SPIN_MS;
+    let unread = true; // the pool has not read every answer yet
+    while (spinning) {
+      const moved = Atomics.load(this.#control, CALLS_WRITTEN) !== written;
+      const last = now;
+      now = performance.now();
       if (now - last > PREEMPTED_MS) {
-        // Descheduled in the middle of the loop: the cores are wanted by threads with work.
+        // Descheduled in the middle of the loop (a call may have come meanwhile): the cores are
+        // wanted by threads with work, the pool's own among them.
         this.#noSpinUntil = now + CONTENDED_MS;
-        unread = false;
-        until = 0;
+        spinning = false;
       }
-      last = now;
+      if (moved) return;
       if (unread && (Atomics.load(this.#control, RESULTS_READ) === this.#answered || now - started > UNREAD_SPIN_MAX_MS)) {
         unread = false;
         until = now + SPIN_MS;
       }
-      if (!unread && now > until) {
-        Atomics.store(this.#control, WORKER_ASLEEP, 1);
-        // Checked again after saying so: a call written just before would get no notify.
-        if (Atomics.load(this.#control, CALLS_WRITTEN) === written) Atomics.wait(this.#control, CALLS_WRITTEN, written);
-        Atomics.store(this.#control, WORKER_ASLEEP, 0);
-        return;
-      }
+      if (!unread && now > until) spinning = false;
     }
+    Atomics.store(this.#control, WORKER_ASLEEP, 1);
+    // Checked again after saying so: a call written just before would get no notify.
+    if (Atomics.load(this.#control, CALLS_WRITTEN) === written) Atomics.wait(this.#control, CALLS_WRITTEN, written);
+    Atomics.store(this.#control, WORKER_ASLEEP, 0);
   }
 
   #publish(): void {
