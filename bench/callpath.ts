@@ -98,12 +98,18 @@ export async function benchCallPath(): Promise<WorkloadResult> {
   };
   const trivial = await sequential('trivial call (noop), sequential', 0, BATCH, 40);
   const kernel = await sequential('kernel of ~1 ms, sequential', oneMsRounds, 1, 60);
-  // The pool on its own: batches back to back, no other pool's threads in between.
-  const aloneTask = 'trivial call (noop), sequential, offload pool alone';
-  const alone = perCall(await measure(async () => {
-    for (let i = 0; i < BATCH; i++) await pool.noop();
-  }, { warmup: 2, minRounds: 40, maxRounds: 40, minTimeMs: 0 }), BATCH);
-  rows.push({ task: aloneTask, impl: 'offload pool', ...alone, viaOffload: true });
+  // Each pool on its own: its batches back to back, the other pools' threads idle. On a machine
+  // with two cores, the interleaved rows above are a contest for the core the main thread does
+  // not use: whichever pool's worker the kernel left on it is fast (docs/callpath.md).
+  const aloneTask = 'trivial call (noop), sequential, each pool alone';
+  const alone: Record<string, Stats> = {};
+  for (const name of ['offload pool', 'piscina', 'tinypool']) {
+    const call = contenders[name]!;
+    alone[name] = perCall(await measure(async () => {
+      for (let i = 0; i < BATCH; i++) await call(0);
+    }, { warmup: 2, minRounds: 40, maxRounds: 40, minTimeMs: 0 }), BATCH);
+    rows.push({ task: aloneTask, impl: name, ...alone[name]!, viaOffload: name.startsWith('offload') });
+  }
 
   const spinFloorMs = await sharedMemoryRoundTripMs(true);
   const sleepFloorMs = await sharedMemoryRoundTripMs(false);
@@ -166,7 +172,8 @@ export async function benchCallPath(): Promise<WorkloadResult> {
       'floor: shared-memory round trip, worker asleep in Atomics.wait': us(sleepFloorMs),
       'bare postMessage round trip': us(postMessageMs),
       'trivial call, offload pool / spinning floor': (t('offload pool') / spinFloorMs).toFixed(1),
-      'trivial call, offload pool alone / Piscina (interleaved run)': (alone.medianMs / t('piscina')).toFixed(3),
+      'trivial call, each pool alone: offload pool / Piscina': (alone['offload pool']!.medianMs / alone.piscina!.medianMs).toFixed(3),
+      'trivial call, each pool alone: offload pool / tinypool': (alone['offload pool']!.medianMs / alone.tinypool!.medianMs).toFixed(3),
       '8 MB image, pool with a SharedArrayBuffer argument / inline': (big['offload pool, SharedArrayBuffer argument']!.medianMs / big['offload inline']!.medianMs).toFixed(2),
       'trivial call, offload pool / tinypool': (t('offload pool') / t('tinypool')).toFixed(3),
       'main-thread µs per call, 1000 in flight: offload pool / Piscina / tinypool': [poolBurst, burst.piscina!, burst.tinypool!].map((b) => b.mainThreadUsPerCall.toFixed(2)).join(' / '),

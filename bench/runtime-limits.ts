@@ -55,7 +55,7 @@ export interface BurstResult {
 
 /**
  * `inFlight` calls started at once, for each contender in turn, `rounds` times round-robin
- * (so background load on this shared machine falls on all alike); medians per contender
+ * in a rotating order (so background load on this shared machine falls on all alike); medians per contender
  * (stats() medians any numbers, not only milliseconds).
  * Event-loop utilisation counts only the main thread, unlike process.cpuUsage(), which sums
  * every thread (process.threadCpuUsage() is Node >= 23.9 only).
@@ -67,8 +67,12 @@ export async function bursts(
 ): Promise<Record<string, BurstResult>> {
   const seen: Record<string, { perCallMs: number[]; cpu: number[] }> = {};
   for (const name of Object.keys(contenders)) seen[name] = { perCallMs: [], cpu: [] };
+  const entries = Object.entries(contenders);
   for (let round = -1; round < rounds; round++) {
-    for (const [name, call] of Object.entries(contenders)) {
+    // The order rotates each round, as in compare(): each contender follows each other one as
+    // often, so the garbage one leaves for the collector falls on all alike.
+    for (let k = 0; k < entries.length; k++) {
+      const [name, call] = entries[(round + 1 + k) % entries.length]!;
       const utilisation = performance.eventLoopUtilization();
       const started = performance.now();
       await Promise.all(Array.from({ length: inFlight }, call));
