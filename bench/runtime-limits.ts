@@ -1,6 +1,7 @@
 // Measuring tools for the call path against its physical limits (bench/callpath.ts uses them):
 // what a cross-thread round trip costs at the floor of this hardware, and bursts of calls in
 // flight with the main thread's time per call.
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { stats, type Stats } from './lib/measure.js';
@@ -49,16 +50,33 @@ export interface BurstResult {
   callsPerSecond: number;
   /** Wall time per call with `inFlight` of them outstanding, over the rounds. */
   perCall: Stats;
-  /** Main-thread (event-loop) active time per call, from performance.eventLoopUtilization(). */
+  /** The main thread's CPU time per call, in µs (mainThreadCpuMs says from where). */
   mainThreadUsPerCall: number;
 }
 
 /**
+ * The main thread's own CPU time so far, in ms: process.threadCpuUsage() (Node >= 23.9), else
+ * Linux's per-thread schedstat, else the event loop's active time. The last is wall time: it
+ * also counts moments the thread was runnable but another thread had its core, which on a
+ * two-core machine with five pool threads is most of the difference.
+ */
+export const mainThreadCpu: { source: string; ms: () => number } = (() => {
+  const threadCpuUsage = (process as unknown as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  if (threadCpuUsage) {
+    return { source: 'process.threadCpuUsage()', ms: () => { const u = threadCpuUsage.call(process); return (u.user + u.system) / 1000; } };
+  }
+  const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+  if (existsSync(schedstat)) {
+    return { source: `${schedstat.replace(String(process.pid), '<pid>')} (time on a CPU)`, ms: () => Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6 };
+  }
+  return { source: 'performance.eventLoopUtilization() (wall time the loop was active)', ms: () => performance.eventLoopUtilization().active };
+})();
+
+/**
  * `inFlight` calls started at once, for each contender in turn, `rounds` times round-robin
  * in a rotating order (so background load on this shared machine falls on all alike); medians per contender
- * (stats() medians any numbers, not only milliseconds).
- * Event-loop utilisation counts only the main thread, unlike process.cpuUsage(), which sums
- * every thread (process.threadCpuUsage() is Node >= 23.9 only).
+ * (stats() medians any numbers, not only milliseconds). CPU time is the main thread's alone
+ * (mainThreadCpu), not process.cpuUsage(), which sums every thread.
  */
 export async function bursts(
   contenders: Record<string, () => Promise<unknown>>,
@@ -73,11 +91,11 @@ export async function bursts(
     // often, so the garbage one leaves for the collector falls on all alike.
     for (let k = 0; k < entries.length; k++) {
       const [name, call] = entries[(round + 1 + k) % entries.length]!;
-      const utilisation = performance.eventLoopUtilization();
+      const cpuBefore = mainThreadCpu.ms();
       const started = performance.now();
       await Promise.all(Array.from({ length: inFlight }, call));
       const elapsedMs = performance.now() - started;
-      const active = performance.eventLoopUtilization(utilisation).active;
+      const active = mainThreadCpu.ms() - cpuBefore;
       if (round < 0) continue; // warm-up
       seen[name]!.perCallMs.push(elapsedMs / inFlight);
       seen[name]!.cpu.push((active * 1000) / inFlight);
