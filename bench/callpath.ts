@@ -14,10 +14,10 @@ import { buildImageWasm } from '../examples/image/build.js';
 import { load, type Offloaded } from '../src/runtime/index.js';
 import { compilePackage, resolvePackage } from '../src/runtime/module-cache.js';
 import { buildFixture } from '../test/helpers/build-fixture.js';
-import { compare, measure, type Stats } from './lib/measure.js';
+import { compare, measure, stats, type Stats } from './lib/measure.js';
 import type { BenchRow, Goal, WorkloadResult } from './lib/types.js';
 import { formatWorkload } from './report/table.js';
-import { bursts, mainThreadCpu, sharedMemoryRoundTripMs } from './runtime-limits.js';
+import { bursts, mainThreadCpu, mainThreadSwitches, sharedMemoryRoundTripMs } from './runtime-limits.js';
 
 type Basic = typeof import('../test/fixtures/runtime-basic/pkg/runtime_basic.js');
 type Image = typeof import('../examples/image/pkg/image_kernels.js');
@@ -49,6 +49,18 @@ async function postMessageRoundTripMs(): Promise<number> {
   const stats = await measure(ping, { warmup: 200, minRounds: 3000, maxRounds: 3000, minTimeMs: 0 });
   await echo.terminate();
   return stats.medianMs;
+}
+
+/** The pool's interleaved trivial batches split by whether the main thread context-switched in them. */
+function switchFacts(batches: { usPerCall: number; switchesPerCall: number }[]): Record<string, string> {
+  if (batches.length === 0) return {};
+  const spinning = batches.filter((b) => b.switchesPerCall < 0.1);
+  const switching = batches.filter((b) => b.switchesPerCall >= 0.1);
+  const median = (values: number[]): string => (values.length === 0 ? '-' : `${stats(values).medianMs.toFixed(1)} µs`);
+  return {
+    'offload pool trivial batches (interleaved) with < 0.1 main-thread context switches a call: count, median': `${spinning.length} of ${batches.length}, ${median(spinning.map((b) => b.usPerCall))}`,
+    'the others (the thread slept or shared a core): count, median, switches a call': `${switching.length}, ${median(switching.map((b) => b.usPerCall))}, ${switching.length === 0 ? '-' : stats(switching.map((b) => b.switchesPerCall)).medianMs.toFixed(2)}`,
+  };
 }
 
 const perCall = (s: Stats, n: number): Stats => ({ medianMs: s.medianMs / n, p10Ms: s.p10Ms / n, p90Ms: s.p90Ms / n, samples: s.samples });
@@ -87,9 +99,19 @@ export async function benchCallPath(): Promise<WorkloadResult> {
   for (let i = 0; i < 10; i++) for (const call of Object.values(contenders)) await call(oneMsRounds);
 
   const rows: BenchRow[] = [];
+  // The pool's trivial batches, each with the main thread's context switches per call: the
+  // mark of a batch where the two threads did not each spin on a core of their own.
+  const poolBatches: { usPerCall: number; switchesPerCall: number }[] = [];
   const sequential = async (task: string, rounds: number, batch: number, samples: number): Promise<Record<string, Stats>> => {
     const impls = Object.fromEntries(Object.entries(contenders).map(([name, call]) => [name, async () => {
+      const watched = rounds === 0 && name === 'offload pool';
+      const switchesBefore = watched ? mainThreadSwitches() : undefined;
+      const started = performance.now();
       for (let i = 0; i < batch; i++) await call(rounds);
+      const switchesAfter = watched ? mainThreadSwitches() : undefined;
+      if (switchesBefore !== undefined && switchesAfter !== undefined) {
+        poolBatches.push({ usPerCall: ((performance.now() - started) * 1000) / batch, switchesPerCall: (switchesAfter - switchesBefore) / batch });
+      }
     }]));
     const measured = await compare(impls, { warmup: 2, minRounds: samples, maxRounds: samples, minTimeMs: 0 });
     const byName = Object.fromEntries(Object.entries(measured).map(([name, s]) => [name, perCall(s, batch)]));
@@ -175,6 +197,7 @@ export async function benchCallPath(): Promise<WorkloadResult> {
       'trivial call, each pool alone: offload pool / Piscina': (alone['offload pool']!.medianMs / alone.piscina!.medianMs).toFixed(3),
       'trivial call, each pool alone: offload pool / tinypool': (alone['offload pool']!.medianMs / alone.tinypool!.medianMs).toFixed(3),
       '8 MB image, pool with a SharedArrayBuffer argument / inline': (big['offload pool, SharedArrayBuffer argument']!.medianMs / big['offload inline']!.medianMs).toFixed(2),
+      ...switchFacts(poolBatches),
       'trivial call, offload pool / tinypool': (t('offload pool') / t('tinypool')).toFixed(3),
       'main-thread CPU time measured with': mainThreadCpu.source,
       'main-thread CPU µs per call, 1000 in flight: offload pool / Piscina / tinypool': [poolBurst, burst.piscina!, burst.tinypool!].map((b) => b.mainThreadUsPerCall.toFixed(2)).join(' / '),

@@ -52,7 +52,6 @@ for (const name of Object.keys(WORKLOADS)) {
   const result = { ...(await WORKLOADS[name]!()), measured: `${report.date}, Node ${report.machine.node}` };
   report.workloads.push(result);
   console.log(formatWorkload(result));
-  for (const [fact, value] of Object.entries(result.facts ?? {})) console.log(`  ${fact}: ${value}`);
 }
 
 /** The last full or partial run's report, if there is one. */

@@ -46,6 +46,21 @@ export async function sharedMemoryRoundTripMs(spinning: boolean, trips = 20_000)
   return stats(batches.slice(2)).medianMs; // the first batches include the worker's warm-up
 }
 
+/**
+ * The main thread's context switches so far (it slept, or another thread took its core), from
+ * Linux's /proc; undefined elsewhere. A pooled call that goes by spinning on both sides makes
+ * none; one that waits for its thread to be woken or scheduled makes one or two.
+ */
+export function mainThreadSwitches(): number | undefined {
+  try {
+    const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
+    const count = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return count('voluntary_ctxt_switches') + count('nonvoluntary_ctxt_switches');
+  } catch {
+    return undefined;
+  }
+}
+
 export interface BurstResult {
   callsPerSecond: number;
   /** Wall time per call with `inFlight` of them outstanding, over the rounds. */

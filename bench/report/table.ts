@@ -85,6 +85,7 @@ export function formatWorkload(result: WorkloadResult): string {
     lines.push(pad(cells).replace(/^/gm, '  '));
   }
   lines.push('  (* = the call path users take: through offload)');
+  for (const [fact, value] of Object.entries(result.facts ?? {})) lines.push(`  ${fact}: ${value}`);
   return lines.join('\n');
 }
 
