@@ -126,4 +126,3 @@ await Promise.all([inline.$close(), pool1.$close(), poolN.$close(), piscina1.des
 
 const callPath = await benchCallPath();
 console.log(formatWorkload(callPath));
-for (const [fact, value] of Object.entries(callPath.facts ?? {})) console.log(`  ${fact}: ${value}`);
