@@ -33,8 +33,8 @@ export interface AnswerSource {
   drain(): number;
   /** Calls written to threads and not yet answered. */
   unanswered(): number;
-  /** When the next answer is expected, in ms from now; Infinity when no guess can be made. */
-  nextAnswerDueMs(): number;
+  /** When the next answer is expected, in ms after `now`; Infinity when no guess can be made. */
+  nextAnswerDueMs(now: number): number;
 }
 
 export class AnswerWatch {
@@ -106,10 +106,8 @@ export class AnswerWatch {
   /** Spins while the next answer is due soon; true when the counter moved. */
   #spin(seen: number): boolean {
     if (this.#spinLeftMs <= 0) return false;
-    const dueMs = this.#source.nextAnswerDueMs();
-    if (dueMs > SPIN_MAX_MS) return false;
     const started = performance.now();
-    if (started < this.#noSpinUntil) return false;
+    if (started < this.#noSpinUntil || this.#source.nextAnswerDueMs(started) > SPIN_MAX_MS) return false;
     const until = started + Math.min(SPIN_MAX_MS, this.#spinLeftMs);
     let moved = false;
     let now = started;

@@ -47,6 +47,8 @@ export class CallChannel {
   #read = 0;
   /** Calls written since the worker was last woken. */
   #unsignalled = 0;
+  /** The SPIN_ALLOWED flag as last written (the ring starts zeroed: no spinning). */
+  #spinAllowed = false;
 
   constructor(shape: GlueShape, signal: SharedArrayBuffer) {
     const ring = new SharedArrayBuffer(RING_BYTES);
@@ -71,6 +73,10 @@ export class CallChannel {
 
   /** Lets the worker spin for its next call between calls, or makes it sleep at once. */
   set spinAllowed(allowed: boolean) {
+    // Written only when it changes: the worker reads this cache line between calls, and a
+    // store on every call would take the line from its core each time.
+    if (allowed === this.#spinAllowed) return;
+    this.#spinAllowed = allowed;
     Atomics.store(this.#control, SPIN_ALLOWED, allowed ? 1 : 0);
   }
 

@@ -122,7 +122,7 @@ export class Pool implements Executor {
         for (const worker of this.#workers) unanswered += worker.channel.unanswered;
         return unanswered;
       },
-      nextAnswerDueMs: () => this.#nextAnswerDueMs(),
+      nextAnswerDueMs: (now) => this.#nextAnswerDueMs(now),
     });
     let resolveReady!: () => void;
     let rejectReady!: (error: unknown) => void;
@@ -219,7 +219,9 @@ export class Pool implements Executor {
   /** The one thread the call must run on because its objects live there, if any. */
   #ownerOf(task: CallTask): Thread | undefined {
     let owner: Thread | undefined;
-    for (const ref of [task.target, ...task.args]) {
+    // -1 is the target; the loop allocates nothing, as it runs for every call.
+    for (let i = -1; i < task.args.length; i++) {
+      const ref = i < 0 ? task.target : task.args[i];
       if (!(ref instanceof ObjectRef)) continue;
       const worker = ref.owner as Thread;
       if (owner && owner !== worker) {
@@ -285,10 +287,12 @@ export class Pool implements Executor {
     clearTimeout(worker.idleTimer);
     call.foundThreadFree = call === this.#arriving;
     worker.state = 'busy';
-    worker.busySince = performance.now();
+    // A call that arrived just now (in this same run()) has read the clock already.
+    const now = call.foundThreadFree ? call.enqueuedAt : performance.now();
+    worker.busySince = now;
     worker.holdProcess();
-    worker.decideSpinning(worker.busySince);
-    this.#begin(worker, call);
+    worker.decideSpinning(now);
+    this.#begin(worker, call, now);
     this.#post(worker, call);
   }
 
@@ -304,10 +308,10 @@ export class Pool implements Executor {
   }
 
   /** `call` is now the one running on `worker`: its queue wait ends and its timeout starts. */
-  #begin(worker: Thread, call: PendingCall): void {
+  #begin(worker: Thread, call: PendingCall, now = performance.now()): void {
     clearTimeout(call.queueTimer);
     worker.current = call;
-    worker.currentSince = performance.now();
+    worker.currentSince = now;
     this.#metrics.started(call.task.label, worker.currentSince - call.enqueuedAt);
     if (call.task.timeoutMs !== undefined) {
       const timeoutMs = call.task.timeoutMs;
@@ -404,8 +408,7 @@ export class Pool implements Executor {
   }
 
   /** How soon the next answer is expected: the running call closest to its usual run time. */
-  #nextAnswerDueMs(): number {
-    const now = performance.now();
+  #nextAnswerDueMs(now: number): number {
     let due = Infinity;
     for (const worker of this.#workers) {
       const call = worker.current;
@@ -422,7 +425,8 @@ export class Pool implements Executor {
     clearTimeout(call.timer);
     worker.current = undefined;
     // Only a call that found its thread free measures the round trip; others also waited.
-    this.costs.record(call.task.label, message.runMs, call.foundThreadFree ? performance.now() - call.enqueuedAt - message.runMs : undefined);
+    const now = performance.now();
+    this.costs.record(call.task.label, message.runMs, call.foundThreadFree ? now - call.enqueuedAt - message.runMs : undefined);
     applyWriteBack(call.task.args, message);
     if (message.ok) {
       const value = decodeResult(message.value, (objectId, className) => {
@@ -442,9 +446,9 @@ export class Pool implements Executor {
       worker.aheadMs = worker.ahead.length === 0 ? 0 : worker.aheadMs - next.estimateMs;
       // Written while the thread slept, but the thread is awake now: it just answered.
       next.wokeThread = false;
-      this.#begin(worker, next);
+      this.#begin(worker, next, now);
     } else {
-      this.#markIdle(worker);
+      this.#markIdle(worker, now);
     }
     this.#dispatch();
   }
@@ -515,8 +519,8 @@ export class Pool implements Executor {
     });
   }
 
-  #markIdle(worker: Thread): void {
-    worker.idleSince = performance.now();
+  #markIdle(worker: Thread, now = performance.now()): void {
+    worker.idleSince = now;
     if (worker.state === 'busy') worker.busyMs += worker.idleSince - worker.busySince;
     worker.state = 'idle';
     // An idle thread must not keep the process alive; a busy one must.

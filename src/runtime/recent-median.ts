@@ -18,13 +18,22 @@ export class RecentMedian {
       // The common case runs for every answer: no allocation, and a sort only every other
       // sample (the median then lags by at most one sample).
       if (this.#count % 2 === 1) return;
-      this.#sorted.set(this.#samples);
-      this.#sorted.sort();
-      this.#value = this.#sorted[WINDOW >> 1];
+      this.#value = this.#median(WINDOW);
     } else {
-      const sorted = this.#samples.slice(0, this.#count).sort();
-      this.#value = sorted[this.#count >> 1];
+      this.#value = this.#median(this.#count);
     }
+  }
+
+  /** The middle of the first `n` samples: an insertion sort, which for eight numbers costs a fraction of a typed array's sort() call. */
+  #median(n: number): number {
+    const sorted = this.#sorted;
+    for (let i = 0; i < n; i++) {
+      const sample = this.#samples[i]!;
+      let j = i;
+      for (; j > 0 && sorted[j - 1]! > sample; j--) sorted[j] = sorted[j - 1]!;
+      sorted[j] = sample;
+    }
+    return sorted[n >> 1]!;
   }
 
   /** The median of the samples so far (at most the last eight); undefined before the first. */
