@@ -45,8 +45,9 @@ export interface PoolMetrics {
   /** mode 'auto': where each function called so far runs now (src/runtime/auto.ts). */
   placement?: Record<string, 'inline' | 'pool'>;
   /**
-   * mode 'auto': what a pooled call costs beyond its run time (ms, a running average), the
-   * line between the two placements. Undefined until a call has found a thread free.
+   * mode 'auto': what a pooled call costs beyond its run time (ms, the median of the last eight
+   * calls that found a thread free: call-costs.ts), the line between the two placements.
+   * Undefined until eight such calls have run.
    */
   roundTripMs?: number | undefined;
 }
