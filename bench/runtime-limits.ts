@@ -73,7 +73,10 @@ export interface BurstResult {
  * The main thread's own CPU time so far, in ms: process.threadCpuUsage() (Node >= 23.9), else
  * Linux's per-thread schedstat, else the event loop's active time. The last is wall time: it
  * also counts moments the thread was runnable but another thread had its core, which on a
- * two-core machine with five pool threads is most of the difference.
+ * two-core machine with five pool threads is most of the difference. The first two are only
+ * brought up to date at the kernel's tick and at context switches (here steps of up to 4 ms,
+ * CONFIG_HZ=250, seen by reading schedstat in a loop while spinning): an interval measured
+ * with them must span many ticks.
  */
 export const mainThreadCpu: { source: string; ms: () => number } = (() => {
   const threadCpuUsage = (process as unknown as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
@@ -88,15 +91,19 @@ export const mainThreadCpu: { source: string; ms: () => number } = (() => {
 })();
 
 /**
- * `inFlight` calls started at once, for each contender in turn, `rounds` times round-robin
- * in a rotating order (so background load on this shared machine falls on all alike); medians per contender
- * (stats() medians any numbers, not only milliseconds). CPU time is the main thread's alone
- * (mainThreadCpu), not process.cpuUsage(), which sums every thread.
+ * `inFlight` calls started at once and awaited, `burstsPerRound` times back to back, for each
+ * contender in turn, `rounds` times round-robin in a rotating order (so background load on
+ * this shared machine falls on all alike); medians per contender (stats() medians any numbers,
+ * not only milliseconds). CPU time is the main thread's alone (mainThreadCpu), not
+ * process.cpuUsage(), which sums every thread; a round of several bursts spans enough of the
+ * kernel's ticks for it to be read to a few percent (a single burst of trivial calls is
+ * shorter than one tick).
  */
 export async function bursts(
   contenders: Record<string, () => Promise<unknown>>,
   inFlight: number,
   rounds: number,
+  burstsPerRound = 1,
 ): Promise<Record<string, BurstResult>> {
   const seen: Record<string, { perCallMs: number[]; cpu: number[] }> = {};
   for (const name of Object.keys(contenders)) seen[name] = { perCallMs: [], cpu: [] };
@@ -108,12 +115,13 @@ export async function bursts(
       const [name, call] = entries[(round + 1 + k) % entries.length]!;
       const cpuBefore = mainThreadCpu.ms();
       const started = performance.now();
-      await Promise.all(Array.from({ length: inFlight }, call));
+      for (let burst = 0; burst < burstsPerRound; burst++) await Promise.all(Array.from({ length: inFlight }, call));
       const elapsedMs = performance.now() - started;
       const active = mainThreadCpu.ms() - cpuBefore;
       if (round < 0) continue; // warm-up
-      seen[name]!.perCallMs.push(elapsedMs / inFlight);
-      seen[name]!.cpu.push((active * 1000) / inFlight);
+      const calls = inFlight * burstsPerRound;
+      seen[name]!.perCallMs.push(elapsedMs / calls);
+      seen[name]!.cpu.push((active * 1000) / calls);
     }
   }
   return Object.fromEntries(
