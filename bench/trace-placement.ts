@@ -62,27 +62,18 @@ function cpuTime(trace: string): Map<number, Map<number, number>> {
   return perCpu;
 }
 
-/** A thread's time on a CPU so far (ns) and the CPU it last ran on, from /proc. */
-function threadState(tid: number): { runNs: number; cpu: number } {
-  const runNs = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-  // Field 39 of stat is the CPU; the fields after the command's closing parenthesis start at 3.
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  return { runNs, cpu: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]) };
-}
-
-/** The threads of this process that were on a CPU for a tenth of the batch or more, and where they last ran. */
-function busyThreads(before: Map<number, number>, wallMs: number): string {
-  const busy: string[] = [];
-  // The main thread first, for the same reason, then the others.
-  for (const [tid, runNs] of [...before].sort(([a], [b]) => Number(b === process.pid) - Number(a === process.pid))) {
-    const now = threadState(tid);
-    const share = (now.runNs - runNs) / 1e6 / wallMs;
-    if (share >= 0.1) busy.push(`${tid === process.pid ? 'main' : `thread ${tid}`} on cpu${now.cpu} ${Math.round(share * 100)}%`);
-  }
-  return busy.join(', ');
-}
-
+/**
+ * Each CPU's time by who ran: the main thread, the busiest other thread of this process over the
+ * batch (the pool's thread: the trace cannot name it, but nothing else of ours runs as much),
+ * this process's other threads (V8's collector threads, Piscina's), other processes, or idle.
+ */
 function describe(perCpu: Map<number, Map<number, number>>, ownThreads: Set<number>): string {
+  const totals = new Map<number, number>();
+  for (const times of perCpu.values()) for (const [tid, ms] of times) totals.set(tid, (totals.get(tid) ?? 0) + ms);
+  let busiest: number | undefined;
+  for (const [tid, ms] of totals) {
+    if (tid !== process.pid && ownThreads.has(tid) && (busiest === undefined || ms > totals.get(busiest)!)) busiest = tid;
+  }
   const parts: string[] = [];
   for (let cpu = 0; cpu < availableParallelism(); cpu++) {
     const times = perCpu.get(cpu);
@@ -91,16 +82,17 @@ function describe(perCpu: Map<number, Map<number, number>>, ownThreads: Set<numb
       continue;
     }
     let total = 0;
-    const by = { main: 0, 'our other threads': 0, 'other processes': 0, idle: 0 };
+    const by = { main: 0, 'pool thread': 0, 'our other threads': 0, 'other processes': 0, idle: 0 };
     for (const [tid, ms] of times) {
       total += ms;
       if (tid === 0) by.idle += ms;
       else if (tid === process.pid) by.main += ms;
+      else if (tid === busiest) by['pool thread'] += ms;
       else if (ownThreads.has(tid)) by['our other threads'] += ms;
       else by['other processes'] += ms;
     }
     const shares = Object.entries(by).filter(([, ms]) => ms / total >= 0.02).map(([what, ms]) => `${what} ${Math.round((100 * ms) / total)}%`);
-    parts.push(`cpu${cpu}: ${shares.length === 0 ? 'no switch (one thread throughout)' : shares.join(', ')}`);
+    parts.push(`cpu${cpu}: ${shares.join(', ')}`);
   }
   return parts.join(' | ');
 }
@@ -121,17 +113,13 @@ try {
     for (let k = 0; k < 200; k++) await piscina.run(0);
     tracing('trace', '');
     tracing('tracing_on', '1');
-    const runBefore = new Map([...ownThreads].map((tid) => [tid, threadState(tid).runNs]));
-    // The main thread's own reading last, so reading the others' files is not counted as its run time.
-    runBefore.set(process.pid, threadState(process.pid).runNs);
     const switches = mainThreadSwitches() ?? NaN;
     const started = performance.now();
     for (let i = 0; i < CALLS; i++) await pool.noop();
     const wallMs = performance.now() - started;
     const switchesPerCall = ((mainThreadSwitches() ?? NaN) - switches) / CALLS;
-    const threads = busyThreads(runBefore, wallMs);
     tracing('tracing_on', '0');
-    console.log(`${((wallMs * 1000) / CALLS).toFixed(1).padStart(5)} µs/call, ${switchesPerCall.toFixed(2)} main-thread switches/call | ${describe(cpuTime(readFileSync(`${TRACING}trace`, 'utf8')), ownThreads)} | ${threads}`);
+    console.log(`${((wallMs * 1000) / CALLS).toFixed(1).padStart(5)} µs/call, ${switchesPerCall.toFixed(2)} main-thread switches/call | ${describe(cpuTime(readFileSync(`${TRACING}trace`, 'utf8')), ownThreads)}`);
   }
 } finally {
   tracing('events/sched/sched_switch/enable', '0');
