@@ -11,7 +11,7 @@ import { benchCallPath } from './callpath.js';
 import { benchEmbeddings } from './embeddings.js';
 import { benchImage } from './image.js';
 import { machineInfo } from './lib/machine.js';
-import type { WorkloadResult } from './lib/types.js';
+import type { RepeatedRuns, WorkloadResult } from './lib/types.js';
 import { benchMarkdown } from './markdown.js';
 import { benchMl } from './ml.js';
 import { benchThreads } from './threads.js';
@@ -63,10 +63,19 @@ async function lastReport(): Promise<BenchReport | undefined> {
   }
 }
 
+/** The call path's goals over repeated runs (npm run bench:callpath), if they were run. */
+async function repeatedRuns(): Promise<RepeatedRuns[]> {
+  try {
+    return [JSON.parse(await readFile(join(root, 'bench', 'callpath-runs.json'), 'utf8')) as RepeatedRuns];
+  } catch {
+    return [];
+  }
+}
+
 await mkdir(join(root, 'docs', 'charts'), { recursive: true });
 for (const result of report.workloads) {
   await writeFile(join(root, 'docs', 'charts', `${result.workload}.svg`), await workloadChart(result));
 }
 await writeFile(join(root, 'bench', 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
-await writeFile(join(root, 'docs', 'benchmarks.md'), benchmarksMarkdown(report, (w) => `charts/${w}.svg`));
+await writeFile(join(root, 'docs', 'benchmarks.md'), benchmarksMarkdown(report, (w) => `charts/${w}.svg`, await repeatedRuns()));
 console.log('\nwrote bench/results.json, docs/benchmarks.md and docs/charts/*.svg');

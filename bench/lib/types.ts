@@ -43,3 +43,30 @@ export interface WorkloadResult {
   /** When and on which Node it was measured (set by run-all; a partial run keeps the others' stamps). */
   measured?: string;
 }
+
+/** One goal over repeated runs of a workload, each in a fresh process (bench/callpath-runs.ts). */
+export interface GoalTally {
+  name: string;
+  target: string;
+  /** In how many of the runs it was met. */
+  met: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+export interface RepeatedRuns {
+  workload: string;
+  /** The command that ran them, e.g. "npm run bench:callpath -- --runs 20". */
+  command: string;
+  /** ISO time the last run ended. */
+  date: string;
+  node: string;
+  commit: string;
+  runs: number;
+  tally: GoalTally[];
+  /** Runs in which every goal of the issue that set them was met together. */
+  allMet: number;
+  /** Which goals allMet counts (the others are this project's own). */
+  allMetOf: string;
+}

@@ -1,5 +1,5 @@
 import type { machineInfo } from '../lib/machine.js';
-import type { WorkloadResult } from '../lib/types.js';
+import type { RepeatedRuns, WorkloadResult } from '../lib/types.js';
 import { formatMs, goalMark, rowsByTask, summarisePerItem } from './table.js';
 
 export interface BenchReport {
@@ -14,7 +14,7 @@ function escape(text: string): string {
 }
 
 /** docs/benchmarks.md: the charts first (people look before they read), then every number. */
-export function benchmarksMarkdown(report: BenchReport, chartPath: (workload: string) => string): string {
+export function benchmarksMarkdown(report: BenchReport, chartPath: (workload: string) => string, repeated: RepeatedRuns[] = []): string {
   const m = report.machine;
   const out = [
     '# Benchmarks',
@@ -60,6 +60,20 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: (workload: st
         out.push(`| ${escape(goal.name)} | ${goal.ratio.toFixed(2)} | ${escape(goal.target)} | ${goalMark(goal)} | ${escape(goal.note ?? '')} |`);
       }
       out.push('');
+    }
+    const again = repeated.find((r) => r.workload === result.workload);
+    if (again) {
+      out.push(
+        `### Goals over ${again.runs} runs`,
+        '',
+        `\`${again.command}\`, each run in a fresh process (${again.date.slice(0, 16).replace('T', ' ')} UTC, Node ${again.node}, commit ${again.commit}); ` +
+          `every goal of ${again.allMetOf} met together in ${again.allMet} of ${again.runs}.`,
+        '',
+        '| goal | met | min | median | max | target |',
+        '| --- | ---: | ---: | ---: | ---: | --- |',
+        ...again.tally.map((g) => `| ${escape(g.name)} | ${g.met} of ${again.runs} | ${g.min.toFixed(2)} | ${g.median.toFixed(2)} | ${g.max.toFixed(2)} | ${escape(g.target)} |`),
+        '',
+      );
     }
     if (result.facts && Object.keys(result.facts).length) {
       out.push('### Facts', '');
