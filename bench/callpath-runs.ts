@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { TRIVIAL_TASK } from './callpath.js';
 import type { GoalTally, RepeatedRuns, WorkloadResult } from './lib/types.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
@@ -36,7 +37,7 @@ for (let run = 1; run <= runs; run++) {
   const child = spawnSync(process.execPath, ['--import', 'tsx', script, '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   if (child.status !== 0) throw new Error(`run ${run} failed (exit ${child.status}):\n${child.stderr}`);
   const result = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as WorkloadResult;
-  const trivial = (impl: string): number => (result.rows.find((r) => r.task === 'trivial call (noop), sequential' && r.impl === impl)?.medianMs ?? NaN) * 1000;
+  const trivial = (impl: string): number => (result.rows.find((r) => r.task === TRIVIAL_TASK && r.impl === impl)?.medianMs ?? NaN) * 1000;
   const summary: RunSummary = {
     goals: Object.fromEntries(result.goals.map((g) => [g.name, { ratio: g.ratio, target: g.target, met: g.met }])),
     trivialUs: { pool: trivial('offload pool'), piscina: trivial('piscina') },

@@ -23,6 +23,8 @@ type Basic = typeof import('../test/fixtures/runtime-basic/pkg/runtime_basic.js'
 type Image = typeof import('../examples/image/pkg/image_kernels.js');
 
 const IN_FLIGHT = 1000;
+/** The row of the trivial-call goal (bench/callpath-runs.ts reads it from each run's result). */
+export const TRIVIAL_TASK = 'trivial call (noop), sequential';
 /** Sequential trivial calls are timed in batches: one call is below the timer's useful resolution. */
 const BATCH = 200;
 
@@ -118,7 +120,7 @@ export async function benchCallPath(): Promise<WorkloadResult> {
     for (const [impl, s] of Object.entries(byName)) rows.push({ task, impl, ...s, viaOffload: impl.startsWith('offload') });
     return byName;
   };
-  const trivial = await sequential('trivial call (noop), sequential', 0, BATCH, 40);
+  const trivial = await sequential(TRIVIAL_TASK, 0, BATCH, 40);
   const kernel = await sequential('kernel of ~1 ms, sequential', oneMsRounds, 1, 60);
   // Each pool on its own: its batches back to back, the other pools' threads idle. On a machine
   // with two cores, the interleaved rows above are a contest for the core the main thread does
